@@ -1,0 +1,100 @@
+#include "sluice/producer_worker.h"
+
+#include <thread>
+
+#include "sluice/clock.h"
+
+namespace sluice {
+
+namespace {
+// How long a worker waits on an empty queue before it looks at the run's
+// state again. Waiting does not delay events: a push wakes it at once.
+constexpr int64_t kIdleWaitUs = 5'000;
+// How long a worker waits for room after ERR__QUEUE_FULL before retrying.
+constexpr auto kBackpressureWait = std::chrono::microseconds(200);
+}  // namespace
+
+ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue<Event>& queue,
+                               ProducerClient& client, const PayloadPool& payloads,
+                               WorkerControl& control)
+    : index_(index),
+      warmup_ns_(scenario.warmup_ns),
+      sync_(scenario.producers.delivery == DeliveryMode::kSync),
+      queue_(queue),
+      client_(client),
+      payloads_(payloads),
+      control_(control),
+      batch_(static_cast<size_t>(scenario.producers.dequeue_batch)),
+      counters_(scenario.source.events.size()) {}
+
+bool ProducerWorker::PastDrainDeadline() const {
+  return NowNs() > control_.drain_deadline_abs_ns.load(std::memory_order_relaxed);
+}
+
+void ProducerWorker::Run() {
+  auto token = queue_.MakeConsumerToken();
+  while (!control_.interrupted->load(std::memory_order_relaxed)) {
+    // Read before popping: if the source was done and the pop finds nothing,
+    // nothing more will come.
+    bool source_done = control_.source_done.load(std::memory_order_acquire);
+    size_t n = queue_.PopBulk(token, batch_.data(), batch_.size(), kIdleWaitUs);
+    if (n == 0) {
+      if (source_done) return;
+      continue;
+    }
+    counters_.taken.Add(n);
+    if (source_done && PastDrainDeadline()) {
+      counters_.abandoned.Add(n);
+      continue;
+    }
+    int64_t now = NowNs() - control_.epoch_ns;
+    for (size_t i = 0; i < n; ++i) {
+      if (sync_ && i > 0) now = NowNs() - control_.epoch_ns;
+      Produce(batch_[i], now);
+    }
+  }
+}
+
+void ProducerWorker::Produce(const Event& event, int64_t taken_ns) {
+  if (event.intended_ns >= warmup_ns_) counters_.queue_wait.Record(taken_ns - event.intended_ns);
+  char key[24];
+  size_t key_len = 0;
+  if (event.key != Event::kNoKey) key_len = FormatKey(event.key, key);
+  // The payload points into the run's pool, which outlives the client: no
+  // copy (msgflags 0) and no free.
+  void* payload = const_cast<char*>(payloads_.Slice(event.seq, event.size));
+  void* opaque = PackOpaque(event.intended_ns, event.type, index_);
+  while (true) {
+    int rc = rd_kafka_produce(client_.topic(), RD_KAFKA_PARTITION_UA, 0, payload, event.size,
+                              key_len ? key : nullptr, key_len, opaque);
+    if (rc == 0) {
+      counters_.produced.Add();
+      break;
+    }
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      counters_.backpressure.Add();
+      if (control_.interrupted->load(std::memory_order_relaxed) ||
+          (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline())) {
+        counters_.abandoned.Add();
+        return;
+      }
+      std::this_thread::sleep_for(kBackpressureWait);
+      continue;
+    }
+    counters_.failed.Add();
+    counters_.failed_by_type[event.type].Add();
+    ++counters_.failed_by_code[err];
+    return;
+  }
+  if (sync_) {
+    // Wait for this message's report; give up only when the run is over
+    // (the message then stays in flight and is counted as unresolved).
+    while (!client_.AwaitDelivery(index_, 100'000)) {
+      if (control_.interrupted->load(std::memory_order_relaxed)) return;
+      if (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline()) return;
+    }
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,281 @@
+#include "sluice/runner.h"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "sluice/bounded_queue.h"
+#include "sluice/clock.h"
+#include "sluice/delivery.h"
+#include "sluice/kafka_client.h"
+#include "sluice/payload.h"
+#include "sluice/producer_worker.h"
+#include "sluice/source.h"
+#include "sluice/units.h"
+
+namespace sluice {
+
+int64_t PeakRssBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::istringstream fields(line.substr(6));
+      int64_t kib = 0;
+      fields >> kib;
+      return kib * 1024;
+    }
+  }
+  return 0;
+}
+
+void ResetPeakRss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+}
+
+namespace {
+
+double Seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
+
+std::string DescribeEmbedded(const BrokerSpec& b) {
+  return "embedded (" + std::to_string(b.brokers) + " brokers, rtt " + FormatDuration(b.rtt_ns) + ")";
+}
+
+int64_t MaxEventSize(const Scenario& s) {
+  int64_t max = 1;
+  for (const auto& t : s.source.events) max = std::max(max, t.size.max);
+  return max;
+}
+
+}  // namespace
+
+Runner::Runner(RunOptions options) : options_(std::move(options)) {
+  if (options_.interrupted == nullptr) options_.interrupted = &never_;
+}
+
+CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int repetition) {
+  CellResult result;
+  result.cell = cell;
+  result.repetition = repetition;
+  result.scenario = scenario;
+  result.topic = scenario.topic.name + "." + options_.run_id + ".c" + std::to_string(cell) + "r" +
+                 std::to_string(repetition);
+  result.duration_s = scenario.duration_ns / 1e9;
+  for (const auto& t : scenario.source.events) result.types.push_back({t.name, 0, 0, 0, 0});
+
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  ResetPeakRss();
+  const int64_t wall_start = NowNs();
+  try {
+    std::string bootstrap = options_.bootstrap;
+    if (bootstrap.empty() && !scenario.broker.embedded) bootstrap = scenario.broker.bootstrap;
+    if (bootstrap.empty()) {
+      EmbeddedCluster cluster(scenario.broker.brokers, scenario.broker.rtt_ns);
+      cluster.CreateTopic(result.topic, scenario.topic.partitions, scenario.topic.replication);
+      result.broker = DescribeEmbedded(scenario.broker);
+      result.broker_count = scenario.broker.brokers;
+      RunPipeline(scenario, cluster.bootstrap(), result, cell, cells, repetition);
+    } else {
+      ClusterInfo info = CheckCluster(bootstrap, scenario.broker.connect_timeout_ns);
+      result.broker = bootstrap;
+      result.broker_count = info.brokers;
+      CreateTopicOnCluster(bootstrap, scenario.topic, result.topic, scenario.broker.connect_timeout_ns);
+      RunPipeline(scenario, bootstrap, result, cell, cells, repetition);
+    }
+  } catch (const KafkaSetupError& e) {
+    result.error = e.what();
+  } catch (const ScenarioError& e) {
+    result.error = e.what();
+  }
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  result.wall_s = (NowNs() - wall_start) / 1e9;
+  result.cpu_user_s = Seconds(after.ru_utime) - Seconds(before.ru_utime);
+  result.cpu_system_s = Seconds(after.ru_stime) - Seconds(before.ru_stime);
+  result.peak_rss_bytes = PeakRssBytes();
+  return result;
+}
+
+void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
+                         CellResult& result, int cell, int cells, int repetition) {
+  const int threads = scenario.producers.threads;
+  const bool shared = scenario.producers.client == ClientMode::kShared;
+  const size_t types = scenario.source.events.size();
+
+  BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
+  PayloadPool payloads(scenario.seed, static_cast<size_t>(MaxEventSize(scenario)));
+  WorkerControl control;
+  control.interrupted = options_.interrupted;
+
+  // Clients connect and learn the topic's leaders first; the epoch (time 0
+  // of the schedule) is fixed after that, so set-up is never charged to
+  // the first events.
+  std::vector<std::unique_ptr<ProducerClient>> clients;
+  for (int i = 0; i < (shared ? 1 : threads); ++i) {
+    clients.push_back(std::make_unique<ProducerClient>(scenario, bootstrap, result.topic,
+                                                       shared ? threads : 1));
+  }
+  for (auto& c : clients) c->AwaitTopicMetadata(scenario.broker.connect_timeout_ns);
+  const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
+  for (auto& c : clients) c->SetEpoch(epoch);
+  control.epoch_ns = epoch;
+
+  Source source(scenario, queue, scenario.seed);
+  std::vector<std::unique_ptr<ProducerWorker>> workers;
+  for (int i = 0; i < threads; ++i) {
+    ProducerClient& client = *clients[shared ? 0 : i];
+    workers.push_back(std::make_unique<ProducerWorker>(shared ? i : 0, scenario, queue, client,
+                                                       payloads, control));
+  }
+
+  std::atomic<int> workers_running{threads};
+  std::vector<std::thread> worker_threads;
+  for (auto& w : workers) {
+    worker_threads.emplace_back([&w, &workers_running] {
+      w->Run();
+      workers_running.fetch_sub(1);
+    });
+  }
+  std::atomic<bool> source_finished{false};
+  std::thread source_thread([&] {
+    source.Run(epoch, *options_.interrupted);
+    control.drain_deadline_abs_ns.store(NowNs() + scenario.producers.drain_timeout_ns);
+    control.source_done.store(true, std::memory_order_release);
+    source_finished.store(true);
+  });
+
+  // Monitor: depth samples every millisecond, a status line every second.
+  double depth_sum = 0;
+  uint64_t depth_samples = 0;
+  uint64_t last_generated = 0, last_delivered = 0;
+  int64_t next_status = epoch + 1'000'000'000;
+  int64_t last_status = epoch;
+  auto delivered_so_far = [&] {
+    uint64_t d = 0;
+    for (auto& c : clients) d += c->counters().delivered.Get();
+    return d;
+  };
+  while (workers_running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!source_finished.load()) {
+      depth_sum += static_cast<double>(queue.Depth());
+      ++depth_samples;
+    }
+    int64_t now = NowNs();
+    if (now >= next_status && options_.on_status) {
+      const SourceCounters& sc = source.counters();
+      StatusSnapshot s;
+      s.cell = cell;
+      s.cells = cells;
+      s.repetition = repetition;
+      s.repetitions = scenario.repeat;
+      s.elapsed_s = (now - epoch) / 1e9;
+      s.total_s = scenario.total_ns() / 1e9;
+      double interval = (now - last_status) / 1e9;
+      uint64_t generated = sc.generated.Get();
+      uint64_t delivered = delivered_so_far();
+      s.offered_per_s = (generated - last_generated) / interval;
+      s.delivered_per_s = (delivered - last_delivered) / interval;
+      s.depth = queue.Depth();
+      s.dropped = sc.dropped_newest.Get() + sc.dropped_oldest.Get();
+      for (auto& c : clients) {
+        s.p99_ns = std::max<int64_t>(s.p99_ns, c->counters().live_p99_ns.load(std::memory_order_relaxed));
+      }
+      options_.on_status(s);
+      last_generated = generated;
+      last_delivered = delivered;
+      last_status = now;
+      next_status = now + 1'000'000'000;
+    }
+  }
+  source_thread.join();
+  for (auto& t : worker_threads) t.join();
+
+  // Interrupted: what the workers left in the queue has no outcome.
+  uint64_t left_in_queue = 0;
+  {
+    auto token = queue.MakeConsumerToken();
+    std::vector<Event> rest(1024);
+    while (size_t n = queue.TryPopBulk(token, rest.data(), rest.size())) left_in_queue += n;
+  }
+
+  const int64_t flush_deadline = NowNs() + scenario.producers.flush_timeout_ns;
+  for (auto& c : clients) c->Finish(std::max<int64_t>(0, flush_deadline - NowNs()));
+
+  // ---- count
+  const SourceCounters& sc = source.counters();
+  result.scheduled = sc.scheduled.Get();
+  result.unsent = sc.unsent.Get();
+  result.generated = sc.generated.Get();
+  result.dropped_newest = sc.dropped_newest.Get();
+  result.dropped_oldest = sc.dropped_oldest.Get();
+  result.late = sc.late.Get();
+  result.blocked = sc.blocked.Get();
+  result.max_lag_ns = static_cast<int64_t>(sc.max_lag_ns.Get());
+  result.mean_lag_ns = result.generated ? static_cast<double>(sc.lag_sum_ns.Get()) / result.generated : 0;
+  result.max_depth = sc.max_depth.Get();
+  result.mean_depth = depth_samples ? depth_sum / depth_samples : 0;
+
+  auto e2e = std::make_shared<LatencyHistogram>();
+  auto wait = std::make_shared<LatencyHistogram>();
+  auto kafka = std::make_shared<LatencyHistogram>();
+  uint64_t measured_bytes = 0;
+  int64_t last_delivery = 0;
+  for (auto& c : clients) {
+    const DeliveryCounters& dc = c->counters();
+    result.delivered += dc.delivered.Get();
+    result.failed += dc.failed.Get();
+    result.unresolved_in_flight += dc.purged.Get();
+    result.measured_delivered += dc.measured_delivered.Get();
+    measured_bytes += dc.measured_delivered_bytes.Get();
+    last_delivery = std::max<int64_t>(last_delivery, static_cast<int64_t>(dc.last_delivery_ns.Get()));
+    MergeInto(result.failed_by_code, dc.failed_by_code);
+    e2e->Merge(dc.end_to_end);
+    kafka->Merge(dc.kafka);
+    for (size_t t = 0; t < types; ++t) {
+      result.types[t].delivered += dc.delivered_by_type[t].Get();
+      result.types[t].failed += dc.failed_by_type[t].Get();
+    }
+  }
+  for (auto& w : workers) {
+    const WorkerCounters& wc = w->counters();
+    result.failed += wc.failed.Get();
+    result.unresolved_queued += wc.abandoned.Get();
+    result.backpressure += wc.backpressure.Get();
+    MergeInto(result.failed_by_code, wc.failed_by_code);
+    wait->Merge(wc.queue_wait);
+    for (size_t t = 0; t < types; ++t) result.types[t].failed += wc.failed_by_type[t].Get();
+  }
+  result.unresolved_queued += left_in_queue;
+  result.unresolved = result.unresolved_in_flight + result.unresolved_queued;
+  for (size_t t = 0; t < types; ++t) {
+    result.types[t].generated = sc.generated_by_type[t].Get();
+    result.types[t].dropped = sc.dropped_by_type[t].Get();
+  }
+  result.end_to_end = e2e;
+  result.queue_wait = wait;
+  result.kafka = kafka;
+
+  const double window = scenario.duration_ns / 1e9;
+  const double delivered_span =
+      std::max(window, (last_delivery - scenario.warmup_ns) / 1e9);
+  result.offered_rate = sc.scheduled_measured.Get() / window;
+  result.offered_mbps = sc.scheduled_measured_bytes.Get() / window / 1e6;
+  result.delivered_rate = result.measured_delivered / delivered_span;
+  result.delivered_mbps = measured_bytes / delivered_span / 1e6;
+
+  for (auto& c : clients) {
+    std::string fatal = c->FatalError();
+    if (!fatal.empty() && result.error.empty()) result.error = "fatal librdkafka error: " + fatal;
+  }
+  if (options_.interrupted->load() && result.error.empty()) result.error = "interrupted";
+}
+
+}  // namespace sluice

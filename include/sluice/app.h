@@ -1,0 +1,50 @@
+// The commands of the sluice executable, callable without a command line
+// (tests call them directly). harness/main.cc only parses arguments.
+//
+// Exit codes (documented in README.md):
+//   0  success (every cell ran; every expectation held)
+//   2  usage or scenario error: nothing ran
+//   3  the run failed: broker unreachable, topic refused, fatal librdkafka
+//      error, or interrupted
+//   4  the results could not be written
+#ifndef SLUICE_APP_H_
+#define SLUICE_APP_H_
+
+#include <atomic>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+constexpr int kExitRunFailed = 3;
+constexpr int kExitResultsUnwritable = 4;
+
+// What the embedded broker does not model; printed with every run on it.
+extern const char* const kEmbeddedBrokerNote;
+
+struct RunArgs {
+  std::string scenario_file;
+  std::vector<std::string> overrides;  // --set key=value
+  std::string bootstrap;               // --bootstrap: a real cluster
+  std::string results_root = "results";
+  bool quiet = false;                  // no status line
+  std::string command_line;
+};
+
+int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
+               const std::atomic<bool>& interrupted);
+
+int ValidateCommand(const std::string& scenario_file, const std::vector<std::string>& overrides,
+                    std::ostream& out, std::ostream& err);
+
+// Runs the embedded cluster alone until `interrupted`; prints its bootstrap
+// list on `out`. `topics` are "name" or "name:partitions".
+int BrokerCommand(int brokers, const std::string& rtt, const std::vector<std::string>& topics,
+                  std::ostream& out, std::ostream& err, const std::atomic<bool>& interrupted);
+
+}  // namespace sluice
+
+#endif  // SLUICE_APP_H_

@@ -1,0 +1,94 @@
+// CellResult: everything one run of one sweep cell measured, as plain data.
+//
+// Every number a report prints is defined here, once; docs quote these
+// comments (results/README.md). A cell that could not run records why in
+// `error` instead of throwing through the runner.
+#ifndef SLUICE_RUN_RESULT_H_
+#define SLUICE_RUN_RESULT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sluice/counters.h"
+#include "sluice/latency_histogram.h"
+#include "sluice/scenario.h"
+
+namespace sluice {
+
+struct TypeCounts {
+  std::string type;
+  uint64_t generated = 0;
+  uint64_t dropped = 0;
+  uint64_t delivered = 0;
+  uint64_t failed = 0;
+};
+
+struct CellResult {
+  int cell = 0;        // index in the sweep, from 0
+  int repetition = 0;  // from 0
+  Scenario scenario;   // as run (parameters included)
+  std::string topic;   // the topic this cell produced to
+  std::string broker;  // "embedded (3 brokers, rtt 0ms)" or the bootstrap list
+  int broker_count = 0;
+  std::string error;   // non-empty: the cell failed and the figures are partial
+
+  // --- the ledger: generated = dropped_newest + dropped_oldest + delivered
+  //     + failed + unresolved, for every cell.
+  uint64_t scheduled = 0;       // events the arrival process placed in the run
+  uint64_t unsent = 0;          // scheduled, but the source was held back past the end
+  uint64_t generated = 0;       // handed to the queue's when-full policy
+  uint64_t dropped_newest = 0;  // refused by a full queue (drop_newest)
+  uint64_t dropped_oldest = 0;  // evicted from a full queue (drop_oldest)
+  uint64_t delivered = 0;       // acknowledged by the broker
+  uint64_t failed = 0;          // produce() refused them, or a delivery report said error
+  uint64_t unresolved = 0;      // no outcome by the end: see the three parts below
+  uint64_t unresolved_in_flight = 0;  // produced, no report by the flush deadline (purged)
+  uint64_t unresolved_queued = 0;     // still queued (or being retried) at the drain deadline
+  ErrorCounts failed_by_code;   // librdkafka error code -> count
+
+  bool LedgerBalances() const {
+    return generated == dropped_newest + dropped_oldest + delivered + failed + unresolved;
+  }
+  uint64_t dropped() const { return dropped_newest + dropped_oldest; }
+
+  // --- the source
+  uint64_t late = 0;         // handed over more than 1 ms after the intended time
+  uint64_t blocked = 0;      // pushes that waited for room (block policy)
+  int64_t max_lag_ns = 0;    // furthest the source fell behind its schedule
+  double mean_lag_ns = 0;    // mean of (hand-over time - intended time)
+
+  // --- the queue
+  uint64_t max_depth = 0;    // highest depth seen right after a push
+  double mean_depth = 0;     // time average, sampled every millisecond
+
+  // --- the producers
+  uint64_t backpressure = 0;  // ERR__QUEUE_FULL answers from librdkafka, each retried
+
+  // --- throughput, over the measured window (after the warm-up)
+  double duration_s = 0;          // the measured window
+  double offered_rate = 0;        // events scheduled in the window / duration
+  double offered_mbps = 0;        // their payload bytes (MB = 1e6 B) per second
+  double delivered_rate = 0;      // measured events delivered / max(duration, last delivery - warm-up end)
+  double delivered_mbps = 0;
+  uint64_t measured_delivered = 0;
+
+  // --- the process, over the cell (source, workers, clients and the
+  //     embedded broker all run in this process)
+  double wall_s = 0;
+  double cpu_user_s = 0;
+  double cpu_system_s = 0;
+  int64_t peak_rss_bytes = 0;
+
+  // --- latency of measured events (intended time after the warm-up)
+  std::shared_ptr<LatencyHistogram> end_to_end;  // intended time -> delivery report
+  std::shared_ptr<LatencyHistogram> queue_wait;  // intended time -> taken by a worker
+  std::shared_ptr<LatencyHistogram> kafka;       // produce() -> delivery report
+
+  std::vector<TypeCounts> types;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_RUN_RESULT_H_

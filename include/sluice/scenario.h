@@ -1,0 +1,195 @@
+// A scenario: one experiment, as a validated, immutable value.
+//
+// Configuration flows one way: YAML file (+ --set overrides, + one sweep cell's
+// values) -> LoadPlan() -> a ScenarioPlan of fully validated Scenario values ->
+// the runner. Nothing downstream re-reads YAML or the environment.
+//
+// LoadPlan() throws ScenarioError for any bad input, before anything runs; the
+// message names the file, line, column, the dotted key and what was expected.
+// Thread-safety: the values are plain data, safe to read from any thread.
+#ifndef SLUICE_SCENARIO_H_
+#define SLUICE_SCENARIO_H_
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+// Where a value came from: a place in the scenario file, or a command-line
+// override ("--set producers.threads=2"). line and column are 1-based; 0 when
+// unknown.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string origin;  // non-empty for values not written in the file
+
+  std::string ToString() const;
+};
+
+// A bad scenario. what() reads "FILE:LINE:COL: KEY: MESSAGE".
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(SourceLocation where, std::string key, std::string message);
+
+  const SourceLocation& where() const { return where_; }
+  const std::string& key() const { return key_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  SourceLocation where_;
+  std::string key_;
+  std::string message_;
+};
+
+// Event size in bytes: fixed, or lognormal fitted to a median and a p99,
+// truncated to [min, max].
+struct SizeDistribution {
+  enum class Kind { kFixed, kLognormal };
+  Kind kind = Kind::kFixed;
+  int64_t fixed = 200;
+  int64_t median = 0;
+  int64_t p99 = 0;
+  int64_t min = 1;
+  int64_t max = 1024 * 1024;
+};
+
+struct EventTypeSpec {
+  std::string name;
+  double weight = 1;
+  SizeDistribution size;
+};
+
+// Message keys: none (null key), or "key-<n>" with n uniform or Zipf(s) over
+// [0, count).
+struct KeySpec {
+  enum class Kind { kNone, kUniform, kZipf };
+  Kind kind = Kind::kNone;
+  int64_t count = 0;
+  double zipf_exponent = 0;
+};
+
+enum class ArrivalKind { kConstant, kPoisson, kBursty, kRamp };
+
+// Bursty arrivals alternate `on` and `off` windows; the on-window rate is
+// `factor` times the off-window rate, and both are chosen so that the mean
+// over a whole on+off period equals the scenario's rate.
+struct BurstSpec {
+  int64_t on_ns = 200'000'000;
+  int64_t off_ns = 800'000'000;
+  double factor = 5;
+};
+
+// A ramp goes linearly from `from_rate` to the scenario's rate over the whole
+// run (warm-up included).
+struct RampSpec {
+  double from_rate = 0;
+};
+
+struct SyntheticSourceSpec {
+  double rate = 1000;  // mean events per second
+  ArrivalKind arrival = ArrivalKind::kConstant;
+  BurstSpec bursty;
+  RampSpec ramp;
+  std::vector<EventTypeSpec> events;
+  KeySpec keys;
+};
+
+// What the bounded queue does when the source finds it full. Named after what
+// each one does to the events.
+enum class WhenFull { kDropNewest, kDropOldest, kBlock };
+
+struct QueueSpec {
+  int64_t capacity = 10000;
+  WhenFull when_full = WhenFull::kDropNewest;
+};
+
+enum class ClientMode { kPerThread, kShared };
+enum class DeliveryMode { kAsync, kSync };
+
+// A librdkafka property as written in the scenario, with its location so a
+// value that librdkafka rejects can be reported against the file.
+struct KafkaProperty {
+  std::string name;
+  std::string value;
+  SourceLocation where;
+};
+
+struct ProducerSpec {
+  int threads = 1;
+  ClientMode client = ClientMode::kPerThread;
+  DeliveryMode delivery = DeliveryMode::kAsync;
+  std::vector<KafkaProperty> kafka;
+  // Workers take up to this many events from the queue at once.
+  int dequeue_batch = 256;
+  // After the source stops: how long workers may go on draining the queue,
+  // then how long the final flush may wait for delivery reports.
+  int64_t drain_timeout_ns = 10'000'000'000;
+  int64_t flush_timeout_ns = 10'000'000'000;
+};
+
+struct BrokerSpec {
+  bool embedded = true;
+  int brokers = 3;         // embedded only
+  int64_t rtt_ns = 0;      // embedded only: injected round-trip time
+  std::string bootstrap;   // real cluster only
+  int64_t connect_timeout_ns = 10'000'000'000;  // real cluster: metadata check
+};
+
+struct TopicSpec {
+  std::string name = "sluice";
+  int partitions = 6;
+  int replication = 1;
+  std::vector<KafkaProperty> config;  // topic configs (real cluster)
+};
+
+// One value of one swept key, e.g. producers.threads = 4.
+struct Parameter {
+  std::string key;
+  std::string value;
+  SourceLocation where;
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  uint64_t seed = 1;
+  int64_t duration_ns = 10'000'000'000;  // measured part of the run
+  int64_t warmup_ns = 0;                 // before it, excluded from statistics
+  BrokerSpec broker;
+  TopicSpec topic;
+  SyntheticSourceSpec source;
+  QueueSpec queue;
+  ProducerSpec producers;
+  int repeat = 1;
+
+  // The swept values this scenario was built with (empty without a sweep).
+  std::vector<Parameter> parameters;
+
+  int64_t total_ns() const { return warmup_ns + duration_ns; }
+};
+
+// A run plan: the cells of the sweep (the cartesian product of its values,
+// in file order, last key varying fastest), each a complete Scenario.
+struct ScenarioPlan {
+  Scenario base;                      // the scenario with --set applied
+  std::vector<std::string> swept_keys;
+  std::vector<Scenario> cells;        // one per sweep combination
+};
+
+// Loads and validates `path`. `overrides` are "dotted.key=value" strings from
+// --set; they apply to every cell, before the sweep. Throws ScenarioError.
+ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides);
+
+// Canonical names, for reports.
+const char* ToString(ArrivalKind kind);
+const char* ToString(WhenFull policy);
+const char* ToString(ClientMode mode);
+const char* ToString(DeliveryMode mode);
+
+}  // namespace sluice
+
+#endif  // SLUICE_SCENARIO_H_

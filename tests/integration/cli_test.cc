@@ -1,0 +1,158 @@
+// The sluice executable as a user runs it: exit codes, messages, files.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr, together
+};
+
+Outcome Sluice(const std::string& args) {
+  std::string command = std::string(SLUICE_BINARY) + " " + args + " 2>&1";
+  Outcome o;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return o;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) o.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+std::string Data(const std::string& name) {
+  return (fs::path(SLUICE_SCENARIOS_DIR).parent_path() / "tests" / "data" / name).string();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() / ("sluice-cli-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(counter_++));
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Cli, ValidateAcceptsAGoodScenario) {
+  Outcome o = Sluice("validate " + Data("tiny.yaml"));
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("OK"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("2 cells"), std::string::npos) << o.out;
+}
+
+TEST(Cli, ValidateRefusesABadKeyWithFileLineAndExit2) {
+  Outcome o = Sluice("validate " + Data("bad-key.yaml"));
+  EXPECT_EQ(o.exit_code, 2) << o.out;
+  EXPECT_NE(o.out.find("bad-key.yaml:6:"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("queue.when_ful"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("did you mean 'when_full'"), std::string::npos) << o.out;
+}
+
+TEST(Cli, UsageErrorsExit2) {
+  EXPECT_EQ(Sluice("").exit_code, 2);
+  EXPECT_EQ(Sluice("frobnicate").exit_code, 2);
+  EXPECT_EQ(Sluice("run").exit_code, 2);
+  EXPECT_EQ(Sluice("run " + Data("tiny.yaml") + " --set producers.threads=0").exit_code, 2);
+  EXPECT_EQ(Sluice("--help").exit_code, 0);
+}
+
+TEST(Cli, RunWritesACompleteResultsFolder) {
+  TempDir dir;
+  Outcome o = Sluice("run " + Data("tiny.yaml") + " --quiet --results " + dir.path().string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("embedded broker"), std::string::npos) << o.out;  // says what it is not
+  std::vector<fs::path> folders;
+  for (const auto& e : fs::directory_iterator(dir.path())) folders.push_back(e.path());
+  ASSERT_EQ(folders.size(), 1u);
+  const fs::path& run = folders[0];
+  EXPECT_EQ(run.filename().string().rfind("tiny-", 0), 0u) << run;
+  for (const char* f : {"report.csv", "report.json", "types.csv", "0-0.end_to_end.hgrm",
+                        "0-0.queue_wait.hgrm", "0-0.kafka.hgrm", "1-0.end_to_end.hgrm"}) {
+    EXPECT_TRUE(fs::exists(run / f)) << f;
+  }
+  for (const auto& e : fs::directory_iterator(run)) {
+    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+  }
+  std::string csv = ReadFile(run / "report.csv");
+  std::istringstream lines(csv);
+  std::string header, row1, row2, extra;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  EXPECT_FALSE(std::getline(lines, extra) && !extra.empty());
+  EXPECT_NE(header.find("producers.threads"), std::string::npos) << header;
+  EXPECT_NE(header.find("latency.end_to_end.p99_ms"), std::string::npos) << header;
+  EXPECT_FALSE(row1.empty());
+  EXPECT_FALSE(row2.empty());
+  std::string json = ReadFile(run / "report.json");
+  EXPECT_NE(json.find("\"librdkafka_version\""), std::string::npos);
+  EXPECT_NE(json.find("\"ledger_ok\": true"), std::string::npos) << json.substr(0, 2000);
+}
+
+TEST(Cli, UnwritableResultsRootExits4BeforeRunning) {
+  Outcome o = Sluice("run " + Data("tiny.yaml") + " --quiet --results /proc/sluice-cannot-write");
+  EXPECT_EQ(o.exit_code, 4) << o.out;
+  EXPECT_NE(o.out.find("/proc/sluice-cannot-write"), std::string::npos) << o.out;
+}
+
+TEST(Cli, UnreachableBrokerExits3Quickly) {
+  TempDir dir;
+  Outcome o = Sluice("run " + Data("tiny.yaml") +
+                     " --quiet --set broker.connect_timeout=1s --bootstrap 127.0.0.1:1 --results " +
+                     dir.path().string());
+  EXPECT_EQ(o.exit_code, 3) << o.out;
+  EXPECT_NE(o.out.find("127.0.0.1:1"), std::string::npos) << o.out;
+  EXPECT_TRUE(fs::is_empty(dir.path()));  // nothing half-written
+}
+
+TEST(Cli, BrokerCommandServesUntilSigterm) {
+  std::string command = std::string(SLUICE_BINARY) + " broker --brokers 1 --topic t:2";
+  int out_pipe[2];
+  ASSERT_EQ(pipe(out_pipe), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    close(out_pipe[0]);
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  FILE* out = fdopen(out_pipe[0], "r");
+  char line[256] = {0};
+  ASSERT_NE(fgets(line, sizeof line, out), nullptr);
+  EXPECT_NE(std::string(line).find("127.0.0.1:"), std::string::npos) << line;
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  fclose(out);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
