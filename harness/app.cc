@@ -102,6 +102,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   context.environment = DetectEnvironment(args.command_line);
   context.environment.librdkafka_version = LibrdkafkaVersion();
   context.overrides = args.overrides;
+  context.broker = args.bootstrap;
   if (UsesEmbedded(plan, args.bootstrap)) context.broker_note = kEmbeddedBrokerNote;
 
   ConsoleReporter console(out);

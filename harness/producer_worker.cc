@@ -24,7 +24,9 @@ ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue
       client_(client),
       payloads_(payloads),
       control_(control),
-      batch_(static_cast<size_t>(scenario.producers.dequeue_batch)),
+      // A sync worker holds one event at a time: taking a batch would hide
+      // the backlog from the queue (and from its when-full policy).
+      batch_(sync_ ? 1 : static_cast<size_t>(scenario.producers.dequeue_batch)),
       counters_(scenario.source.events.size()) {}
 
 bool ProducerWorker::PastDrainDeadline() const {
@@ -43,13 +45,12 @@ void ProducerWorker::Run() {
       continue;
     }
     counters_.taken.Add(n);
-    if (source_done && PastDrainDeadline()) {
-      counters_.abandoned.Add(n);
-      continue;
-    }
     int64_t now = NowNs() - control_.epoch_ns;
     for (size_t i = 0; i < n; ++i) {
-      if (sync_ && i > 0) now = NowNs() - control_.epoch_ns;
+      if (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline()) {
+        counters_.abandoned.Add(n - i);
+        break;
+      }
       Produce(batch_[i], now);
     }
   }

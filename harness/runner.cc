@@ -44,7 +44,8 @@ namespace {
 double Seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
 
 std::string DescribeEmbedded(const BrokerSpec& b) {
-  return "embedded (" + std::to_string(b.brokers) + " brokers, rtt " + FormatDuration(b.rtt_ns) + ")";
+  return "embedded (" + std::to_string(b.brokers) + " brokers, rtt " +
+         std::to_string(b.rtt_ns / 1'000'000) + "ms)";
 }
 
 int64_t MaxEventSize(const Scenario& s) {

@@ -563,11 +563,12 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
   return s;
 }
 
-// Finds the node a dotted key names, creating maps on the way. A segment may
-// itself contain dots (librdkafka's "linger.ms"): the longest run of
-// segments that names an existing key wins, and below a property map
-// (producers.kafka, topic.config) the whole rest is one key.
-YAML::Node ResolveForWrite(YAML::Node root, const std::string& dotted) {
+// Writes `value` at the place a dotted key names, creating maps on the way.
+// A segment may itself contain dots (librdkafka's "linger.ms"): the longest
+// run of segments that names an existing key wins, and below a property map
+// (producers.kafka, topic.config) the whole rest is one key. Returns false
+// when the path runs into a scalar or past the end of a list.
+bool WritePath(YAML::Node root, const std::string& dotted, const YAML::Node& value) {
   std::vector<std::string> parts;
   std::stringstream ss(dotted);
   for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
@@ -591,47 +592,51 @@ YAML::Node ResolveForWrite(YAML::Node root, const std::string& dotted) {
     }
     std::string key = parts[i];
     for (size_t k = 1; k < take; ++k) key += "." + parts[i + k];
+    const bool last = i + take == parts.size();
     if (node.IsSequence()) {
       size_t index = 0;
       try {
         index = std::stoul(key);
       } catch (const std::exception&) {
-        index = node.size();
+        return false;
       }
-      if (index >= node.size()) return YAML::Node();
-      node.reset(node[index]);
+      if (index >= node.size()) return false;
+      if (last) {
+        node[index] = value;
+        return true;
+      }
+      YAML::Node next = node[index];
+      node.reset(next);
     } else {
       if (!node.IsMap()) {
-        if (!node.IsNull() && node.IsDefined()) return YAML::Node();
+        if (node.IsDefined() && !node.IsNull()) return false;
         node = YAML::Node(YAML::NodeType::Map);
       }
-      YAML::Node child = node[key];
-      if (!child.IsDefined() && i + take < parts.size()) {
-        node[key] = YAML::Node(YAML::NodeType::Map);
+      if (last) {
+        node[key] = value;
+        return true;
       }
+      if (!node[key].IsDefined() || node[key].IsNull()) node[key] = YAML::Node(YAML::NodeType::Map);
       YAML::Node next = node[key];
       node.reset(next);
     }
     walked = JoinKey(walked, key);
     i += take;
   }
-  return node;
+  return false;
 }
 
-void SetKey(const Context& ctx, YAML::Node& root, const std::string& key, const YAML::Node& value,
+void SetKey(YAML::Node& root, const std::string& key, const YAML::Node& value,
             const SourceLocation& where) {
-  if (key.empty() || key.front() == '.' || key.back() == '.') {
+  if (key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos) {
     throw ScenarioError(where, key, "not a dotted key like producers.threads");
   }
   if (key == "sweep" || key.rfind("sweep.", 0) == 0 || key == "repeat") {
     throw ScenarioError(where, key, "cannot be overridden per cell");
   }
-  YAML::Node target = ResolveForWrite(root, key);
-  if (!target.IsDefined() && !target.IsNull()) {
+  if (!WritePath(root, key, value)) {
     throw ScenarioError(where, key, "does not name a place in the scenario");
   }
-  (void)ctx;
-  target = value;
 }
 
 YAML::Node LoadYaml(const std::string& path) {
@@ -671,10 +676,10 @@ Scenario BuildCell(const std::string& path, const std::vector<Override>& overrid
   if (root.IsMap()) root.remove("sweep");
   for (const auto& o : overrides) {
     ctx.MarkOverride(o.key, o.where);
-    SetKey(ctx, root, o.key, o.value, o.where);
+    SetKey(root, o.key, o.value, o.where);
   }
   for (const auto& o : cell) {
-    SetKey(ctx, root, o.key, o.value, o.where);
+    SetKey(root, o.key, o.value, o.where);
     // Errors in a swept value point at the value in the sweep list.
     SourceLocation where = o.where;
     where.origin = "sweep value " + o.key + "=" + o.text;
