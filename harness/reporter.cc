@@ -245,7 +245,7 @@ std::vector<std::string> SweptKeys(const sluice::ReportContext& context) {
 std::string DescribeBroker(const Scenario& s) {
   if (!s.broker.embedded) return s.broker.bootstrap;
   return "embedded (" + std::to_string(s.broker.brokers) + " brokers, rtt " +
-         FormatDuration(s.broker.rtt_ns) + ")";
+         std::to_string(s.broker.rtt_ns / 1'000'000) + "ms)";
 }
 
 std::string FailedByCode(const ErrorCounts& counts) {

@@ -726,10 +726,11 @@ ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& o
       Axis axis;
       axis.key = it->first.Scalar();
       std::string key = "sweep." + axis.key;
-      if (!it->second.IsSequence() || it->second.size() == 0) {
-        ctx.Fail(it->second, key, "expected a non-empty list of values");
+      const YAML::Node values = it->second;  // it->second is a temporary
+      if (!values.IsSequence() || values.size() == 0) {
+        ctx.Fail(values, key, "expected a non-empty list of values");
       }
-      for (const auto& v : it->second) {
+      for (const auto& v : values) {
         if (!v.IsScalar()) ctx.Fail(v, key, "sweep values must be scalars, got " + Describe(v));
         Override o;
         o.key = axis.key;

@@ -12,9 +12,14 @@
 //
 // Thread-safety: every method is thread-safe. Pushers should each own a
 // ProducerToken and poppers a ConsumerToken (moodycamel's tokens: FIFO per
-// producer, and much faster). Push/Pop never allocate once the queue has
-// been constructed with its capacity (the underlying blocks are
-// pre-allocated and recycled). Nothing throws after construction.
+// producer, and much faster). With up to `max_producers` producer tokens,
+// pushes and pops never allocate once the queue is constructed (the blocks
+// are pre-allocated and recycled); each further producer token may allocate
+// blocks of its own the first time it fills up. Nothing throws after
+// construction.
+//
+// drop_oldest evicts the oldest item of the producer queue the consumer token
+// visits: with one producer (the Source) that is the oldest item overall.
 #ifndef SLUICE_BOUNDED_QUEUE_H_
 #define SLUICE_BOUNDED_QUEUE_H_
 

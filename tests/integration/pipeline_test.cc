@@ -47,7 +47,7 @@ producers:
   kafka: { linger.ms: 2 }
 )";
 
-CellResult Run(const Scenario& s) {
+CellResult RunCell(const Scenario& s) {
   Runner runner(RunOptions{});
   return runner.RunCell(s, 0, 1, 0);
 }
@@ -64,7 +64,7 @@ void ExpectLedgerBalances(const CellResult& r) {
 }
 
 TEST(Pipeline, UnderloadedDeliversEverythingWithoutDrops) {
-  CellResult r = Run(Load(kBase));
+  CellResult r = RunCell(Load(kBase));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
   EXPECT_GT(r.generated, 3000u);  // 2.5 s at 2k/s is ~5000
@@ -89,8 +89,8 @@ TEST(Pipeline, UnderloadedDeliversEverythingWithoutDrops) {
 
 TEST(Pipeline, SameSeedSameEventStream) {
   Scenario s = Load(kBase, {"duration=1s"});
-  CellResult a = Run(s);
-  CellResult b = Run(s);
+  CellResult a = RunCell(s);
+  CellResult b = RunCell(s);
   ASSERT_EQ(a.error, "");
   ASSERT_EQ(b.error, "");
   EXPECT_EQ(a.scheduled, b.scheduled);
@@ -118,7 +118,7 @@ std::vector<std::string> Overload(std::vector<std::string> more = {}) {
 }
 
 TEST(Pipeline, OverloadedDropNewestDropsAndBalances) {
-  CellResult r = Run(Load(kBase, Overload({"queue.when_full=drop_newest"})));
+  CellResult r = RunCell(Load(kBase, Overload({"queue.when_full=drop_newest"})));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
   EXPECT_GT(r.dropped_newest, r.generated / 4);
@@ -135,7 +135,7 @@ TEST(Pipeline, OverloadedDropNewestDropsAndBalances) {
 }
 
 TEST(Pipeline, OverloadedDropOldestEvictsInstead) {
-  CellResult r = Run(Load(kBase, Overload({"queue.when_full=drop_oldest"})));
+  CellResult r = RunCell(Load(kBase, Overload({"queue.when_full=drop_oldest"})));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
   EXPECT_GT(r.dropped_oldest, r.generated / 4);
@@ -143,7 +143,7 @@ TEST(Pipeline, OverloadedDropOldestEvictsInstead) {
 }
 
 TEST(Pipeline, OverloadedBlockLosesNothingButLatencyGrows) {
-  CellResult r = Run(Load(kBase, Overload({"queue.when_full=block"})));
+  CellResult r = RunCell(Load(kBase, Overload({"queue.when_full=block"})));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
   EXPECT_EQ(r.dropped(), 0u);
@@ -159,7 +159,7 @@ TEST(Pipeline, OverloadedBlockLosesNothingButLatencyGrows) {
 }
 
 TEST(Pipeline, SharedClientDeliversEverything) {
-  CellResult r = Run(Load(kBase, {"producers.client=shared", "producers.threads=3"}));
+  CellResult r = RunCell(Load(kBase, {"producers.client=shared", "producers.threads=3"}));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
   EXPECT_EQ(r.dropped(), 0u);
@@ -169,7 +169,7 @@ TEST(Pipeline, SharedClientDeliversEverything) {
 TEST(Pipeline, SyncDeliveryWaitsForEachReport) {
   // One message at a time over a 20 ms round trip: at most 50 per second per
   // worker can be delivered, whatever the offered rate.
-  CellResult r = Run(Load(kBase, {"producers.delivery=sync", "producers.threads=2",
+  CellResult r = RunCell(Load(kBase, {"producers.delivery=sync", "producers.threads=2",
                                   "broker.embedded.rtt=20ms", "source.synthetic.rate=500/s",
                                   "producers.drain_timeout=0s"}));
   ASSERT_EQ(r.error, "");
@@ -181,7 +181,7 @@ TEST(Pipeline, SyncDeliveryWaitsForEachReport) {
 }
 
 TEST(Pipeline, SyncSharedClientDeliversEverythingWhenUnderloaded) {
-  CellResult r = Run(Load(kBase, {"producers.delivery=sync", "producers.client=shared",
+  CellResult r = RunCell(Load(kBase, {"producers.delivery=sync", "producers.client=shared",
                                   "source.synthetic.rate=200/s", "duration=1s"}));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
@@ -190,7 +190,7 @@ TEST(Pipeline, SyncSharedClientDeliversEverythingWhenUnderloaded) {
 
 TEST(Pipeline, ProduceErrorsAreCountedByCode) {
   // Events larger than message.max.bytes are refused by produce() itself.
-  CellResult r = Run(Load(kBase, {"source.synthetic.events.1.size=20KiB",
+  CellResult r = RunCell(Load(kBase, {"source.synthetic.events.1.size=20KiB",
                                   "producers.kafka.message.max.bytes=10000", "duration=1s"}));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
@@ -204,7 +204,7 @@ TEST(Pipeline, ProduceErrorsAreCountedByCode) {
 TEST(Pipeline, InFlightAtTheFlushDeadlineIsUnresolved) {
   // A 3 s round trip and a 100 ms flush: whatever was produced in the last
   // 3 s has no report when the cell ends.
-  CellResult r = Run(Load(kBase, {"broker.embedded.rtt=3000ms", "duration=1s", "warmup=0s",
+  CellResult r = RunCell(Load(kBase, {"broker.embedded.rtt=3000ms", "duration=1s", "warmup=0s",
                                   "source.synthetic.rate=200/s", "producers.flush_timeout=100ms"}));
   ASSERT_EQ(r.error, "");
   ExpectLedgerBalances(r);
