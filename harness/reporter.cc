@@ -1,5 +1,7 @@
 #include "sluice/reporter.h"
 
+#include "sluice_git_revision.h"  // generated at build time (cmake/git_revision.cmake)
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -300,9 +302,7 @@ std::string PathComponent(const std::string& s) {
 Environment DetectEnvironment(const std::string& command_line) {
   Environment env;
   env.cores = static_cast<int>(std::thread::hardware_concurrency());
-#ifdef SLUICE_GIT_REVISION
   env.git_revision = SLUICE_GIT_REVISION;
-#endif
   if (env.git_revision.empty()) env.git_revision = "unknown";
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) == 0) env.hostname = host;
