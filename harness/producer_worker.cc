@@ -1,5 +1,6 @@
 #include "sluice/producer_worker.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "sluice/clock.h"
@@ -28,7 +29,17 @@ ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue
       // A sync worker holds one event at a time: taking a batch would hide
       // the backlog from the queue (and from its when-full policy).
       batch_(sync_ ? 1 : static_cast<size_t>(scenario.producers.dequeue_batch)),
-      counters_(scenario.type_slots()) {}
+      counters_(scenario.type_slots()) {
+  if (payloads_.documents() != nullptr) {
+    size_t largest = 1;
+    for (const auto& t : scenario.source.events) {
+      largest = std::max<size_t>(largest, static_cast<size_t>(t.size.kind == SizeDistribution::Kind::kFixed
+                                                                  ? t.size.fixed
+                                                                  : t.size.max));
+    }
+    scratch_.resize(largest);
+  }
+}
 
 bool ProducerWorker::PastDrainDeadline() const {
   return NowNs() > control_.drain_deadline_abs_ns.load(std::memory_order_relaxed);
@@ -71,6 +82,11 @@ void ProducerWorker::Produce(const Event& event, int64_t taken_ns) {
   char key[24];
   size_t key_len = 0;
   if (event.key != Event::kNoKey) key_len = FormatKey(event.key, key);
+  if (const DocumentPool* documents = payloads_.documents()) {
+    documents->Write(event, control_.wall_epoch_us, scratch_.data());
+    ProduceBytes(event, scratch_.data(), RD_KAFKA_MSG_F_COPY, key, key_len);
+    return;
+  }
   // The payload points into the run's pool, which outlives the client: no
   // copy (msgflags 0) and no free.
   void* payload = const_cast<char*>(payloads_.Slice(event.seq, event.size));

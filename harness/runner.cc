@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -116,6 +117,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
 
   BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
   PayloadPool payloads(scenario.seed, replay ? 1 : static_cast<size_t>(MaxEventSize(scenario)));
+  if (!replay) payloads.UseDocuments(scenario.source);
   // A replayed line holds an arena slot while it is queued or in a worker's
   // batch: the queue's capacity plus every worker's batch bounds them.
   std::unique_ptr<ReplayStream> replay_stream;
@@ -141,6 +143,10 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
   for (auto& c : clients) c->SetEpoch(epoch);
   control.epoch_ns = epoch;
+  control.wall_epoch_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          (epoch - NowNs()) / 1000;
 
   std::unique_ptr<Source> source_ptr =
       replay ? std::make_unique<Source>(scenario, queue, *replay_stream)

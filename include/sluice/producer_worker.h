@@ -44,6 +44,9 @@ struct WorkerControl {
   // Absolute time after which workers stop producing and discard what is
   // left in the queue as unresolved; set when the source is done.
   std::atomic<int64_t> drain_deadline_abs_ns{INT64_MAX};
+  // The epoch on the wall clock (us since the Unix epoch): synthetic
+  // documents carry their intended time as a real date.
+  int64_t wall_epoch_us = 0;
   // Set on SIGINT: stop now.
   const std::atomic<bool>* interrupted = nullptr;
 };
