@@ -199,12 +199,15 @@ DocumentPool::DocumentPool(PayloadFormat format, const std::vector<EventTypeSpec
     } else {
       BuildWikipedia(types[t].name, type_seed, &list);
     }
-    size_t smallest = 0;
-    for (size_t i = 1; i < list.size(); ++i) {
-      if (list[i].fixed() < list[smallest].fixed()) smallest = i;
-    }
-    min_size_.push_back(list[smallest].fixed());
-    smallest_.push_back(static_cast<uint32_t>(smallest));
+    std::vector<uint32_t> order(list.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return list[a].fixed() < list[b].fixed(); });
+    std::vector<size_t> sizes;
+    for (uint32_t i : order) sizes.push_back(list[i].fixed());
+    min_size_.push_back(sizes.front());
+    by_size_.push_back(std::move(order));
+    sizes_.push_back(std::move(sizes));
     templates_.push_back(std::move(list));
   }
 }
@@ -334,10 +337,10 @@ void DocumentPool::Write(const Event& event, int64_t epoch_us, char* out) const 
   const uint64_t h = Mix(event.seq * 0x9E3779B97F4A7C15ULL + event.type);
   const size_t text_span = text_.size() - 1;
   const char* text = text_.data() + Mix(h) % (text_span - size);  // text_ > 2 x any size
-  const auto& list = templates_[event.type];
-  const Template* t = &list[h % list.size()];
-  if (t->fixed() > size) t = &list[smallest_[event.type]];
-  if (t->fixed() > size) {
+  const auto& sizes = sizes_[event.type];
+  const size_t fitting = static_cast<size_t>(
+      std::upper_bound(sizes.begin(), sizes.end(), size) - sizes.begin());
+  if (fitting == 0) {
     // Too small for a whole document: {"text":"..."}, or text alone.
     if (size >= 12) {
       std::memcpy(out, R"({"text":")", 9);
@@ -348,6 +351,7 @@ void DocumentPool::Write(const Event& event, int64_t epoch_us, char* out) const 
     }
     return;
   }
+  const Template* t = &templates_[event.type][by_size_[event.type][h % fitting]];
   size_t free = size - t->fixed();
   char* p = out;
   std::memcpy(p, t->head.data(), t->head.size());

@@ -22,9 +22,9 @@
 // Write() picks a template and a text offset from the event's sequence
 // number, copies template head, text and template tail so that the document
 // is exactly event.size bytes, and stamps the time fields with the event's
-// intended time. A size below the smallest template of its type gets a
-// minimal document {"text":"..."} (or, under 12 bytes, text alone); a size
-// between that and the template gets the shortest template that fits.
+// intended time. The template is drawn among those small enough for the
+// size; a size below the smallest template of its type gets a minimal
+// document {"text":"..."} (or, under 12 bytes, text alone).
 //
 // The same (format, types, seed) give the same bytes for the same (seq,
 // type, size, intended time) on every machine.
@@ -77,7 +77,8 @@ class DocumentPool {
   std::string text_;  // ASCII, no '"' or '\\': safe inside a JSON string
   std::vector<std::vector<Template>> templates_;  // by type
   std::vector<size_t> min_size_;                  // by type
-  std::vector<uint32_t> smallest_;                // by type: index of the smallest template
+  std::vector<std::vector<uint32_t>> by_size_;    // by type: template indices, smallest first
+  std::vector<std::vector<size_t>> sizes_;        // by type: their fixed sizes, ascending
 };
 
 // Writes `us` (microseconds since the Unix epoch) as 2026-09-17T03:42:33.778Z
