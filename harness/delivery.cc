@@ -14,7 +14,7 @@ void QuietLog(const rd_kafka_t*, int, const char*, const char*) {}
 ProducerClient::ProducerClient(const Scenario& scenario, const std::string& bootstrap,
                                const std::string& topic, int workers)
     : warmup_ns_(scenario.warmup_ns),
-      counters_(scenario.source.events.size()),
+      counters_(scenario.type_slots()),
       sync_(scenario.producers.delivery == DeliveryMode::kSync) {
   KafkaConf conf = BuildProducerConf(scenario, bootstrap);
   // Delivery reports (and errors) become events on the main queue, which the

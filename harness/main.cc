@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "sluice/app.h"
+#include "sluice/record.h"
+#include "sluice/synth.h"
 
 namespace {
 
@@ -56,6 +58,31 @@ int main(int argc, char** argv) {
   // --topic: create NAME with PARTITIONS partitions (default 1).
   broker_cmd->add_option("--topic", topics, "Create a topic: NAME[:PARTITIONS] (repeatable)");
 
+  std::string record_format, record_time_field = "time_us", record_output;
+  CLI::App* record_cmd = app.add_subcommand(
+      "record", "Record a live stream from standard input as a trace (JSON Lines)");
+  // --format: sse (Server-Sent Events, e.g. Wikimedia EventStreams) or jsonl.
+  record_cmd->add_option("--format", record_format, "Input format: sse or jsonl")->required();
+  // --time-field: the events' time field; where absent, the arrival time is added under it.
+  record_cmd->add_option("--time-field", record_time_field, "Event time field (dotted)")
+      ->capture_default_str();
+  // -o: the trace to write; gzip when it ends in .gz.
+  record_cmd->add_option("-o,--output", record_output, "Trace file (.jsonl or .jsonl.gz)")->required();
+
+  std::string synth_file, synth_output, synth_start = "2026-01-01T00:00:00Z";
+  std::vector<std::string> synth_overrides;
+  int64_t synth_events = 0;
+  CLI::App* synth_cmd =
+      app.add_subcommand("synth", "Write a scenario's synthetic events as a replayable trace");
+  synth_cmd->add_option("scenario", synth_file, "Scenario YAML file")->required();
+  // -o: the trace to write; gzip when it ends in .gz.
+  synth_cmd->add_option("-o,--output", synth_output, "Trace file (.jsonl or .jsonl.gz)")->required();
+  // --events: how many events to write.
+  synth_cmd->add_option("--events", synth_events, "Number of events")->required();
+  // --start: the wall-clock time of the first event (ISO-8601).
+  synth_cmd->add_option("--start", synth_start, "Time of the first event")->capture_default_str();
+  synth_cmd->add_option("--set", synth_overrides, "Override a key: dotted.key=value");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -69,6 +96,14 @@ int main(int argc, char** argv) {
   if (*run_cmd) return sluice::RunCommand(run, std::cout, std::cerr, g_interrupted);
   if (*validate_cmd) {
     return sluice::ValidateCommand(validate_file, validate_overrides, std::cout, std::cerr);
+  }
+  if (*record_cmd) {
+    return sluice::RecordCommand(record_format, record_time_field, record_output, std::cin,
+                                 std::cerr, g_interrupted);
+  }
+  if (*synth_cmd) {
+    return sluice::SynthCommand(synth_file, synth_overrides, synth_output, synth_events,
+                                synth_start, std::cout, std::cerr);
   }
   if (*broker_cmd) {
     return sluice::BrokerCommand(brokers, rtt, topics, std::cout, std::cerr, g_interrupted);

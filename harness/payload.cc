@@ -8,7 +8,7 @@
 
 namespace sluice {
 
-PayloadPool::PayloadPool(uint64_t seed, size_t max_event_size, size_t pool_bytes) {
+PayloadPool::PayloadPool(uint64_t seed, size_t max_event_size, size_t pool_bytes) : seed_(seed) {
   if (max_event_size == 0) max_event_size = 1;
   pool_bytes = std::max(pool_bytes, size_t{64} << 10);
   bytes_.reserve(pool_bytes + max_event_size + 64);
@@ -35,6 +35,14 @@ PayloadPool::PayloadPool(uint64_t seed, size_t max_event_size, size_t pool_bytes
     bytes_.push_back(' ');
   }
   span_ = bytes_.size() - max_event_size;
+}
+
+void PayloadPool::UseDocuments(const SyntheticSourceSpec& spec) {
+  if (spec.payload == PayloadFormat::kText) {
+    documents_.reset();
+  } else {
+    documents_ = std::make_unique<DocumentPool>(spec.payload, spec.events, seed_);
+  }
 }
 
 size_t FormatKey(uint32_t key, char* out) {

@@ -1,5 +1,6 @@
 #include "sluice/producer_worker.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "sluice/clock.h"
@@ -16,7 +17,7 @@ constexpr auto kBackpressureWait = std::chrono::microseconds(200);
 
 ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue<Event>& queue,
                                ProducerClient& client, const PayloadPool& payloads,
-                               WorkerControl& control)
+                               WorkerControl& control, ReplayArena* replay)
     : index_(index),
       warmup_ns_(scenario.warmup_ns),
       sync_(scenario.producers.delivery == DeliveryMode::kSync),
@@ -24,10 +25,21 @@ ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue
       client_(client),
       payloads_(payloads),
       control_(control),
+      replay_(replay),
       // A sync worker holds one event at a time: taking a batch would hide
       // the backlog from the queue (and from its when-full policy).
       batch_(sync_ ? 1 : static_cast<size_t>(scenario.producers.dequeue_batch)),
-      counters_(scenario.source.events.size()) {}
+      counters_(scenario.type_slots()) {
+  if (payloads_.documents() != nullptr) {
+    size_t largest = 1;
+    for (const auto& t : scenario.source.events) {
+      largest = std::max<size_t>(largest, static_cast<size_t>(t.size.kind == SizeDistribution::Kind::kFixed
+                                                                  ? t.size.fixed
+                                                                  : t.size.max));
+    }
+    scratch_.resize(largest);
+  }
+}
 
 bool ProducerWorker::PastDrainDeadline() const {
   return NowNs() > control_.drain_deadline_abs_ns.load(std::memory_order_relaxed);
@@ -58,15 +70,34 @@ void ProducerWorker::Run() {
 
 void ProducerWorker::Produce(const Event& event, int64_t taken_ns) {
   if (event.intended_ns >= warmup_ns_) counters_.queue_wait.Record(taken_ns - event.intended_ns);
+  if (replay_ != nullptr) {
+    // The line waits in the arena; librdkafka copies it (and the key), then
+    // the slot goes back to the source.
+    std::string_view line = replay_->Line(event.slot);
+    std::string_view key = event.key != Event::kNoKey ? replay_->Key(event.slot) : std::string_view();
+    ProduceBytes(event, const_cast<char*>(line.data()), RD_KAFKA_MSG_F_COPY, key.data(), key.size());
+    replay_->Release(event.slot);
+    return;
+  }
   char key[24];
   size_t key_len = 0;
   if (event.key != Event::kNoKey) key_len = FormatKey(event.key, key);
+  if (const DocumentPool* documents = payloads_.documents()) {
+    documents->Write(event, control_.wall_epoch_us, scratch_.data());
+    ProduceBytes(event, scratch_.data(), RD_KAFKA_MSG_F_COPY, key, key_len);
+    return;
+  }
   // The payload points into the run's pool, which outlives the client: no
   // copy (msgflags 0) and no free.
   void* payload = const_cast<char*>(payloads_.Slice(event.seq, event.size));
+  ProduceBytes(event, payload, 0, key, key_len);
+}
+
+void ProducerWorker::ProduceBytes(const Event& event, void* payload, int msgflags, const char* key,
+                                  size_t key_len) {
   void* opaque = PackOpaque(event.intended_ns, event.type, index_);
   while (true) {
-    int rc = rd_kafka_produce(client_.topic(), RD_KAFKA_PARTITION_UA, 0, payload, event.size,
+    int rc = rd_kafka_produce(client_.topic(), RD_KAFKA_PARTITION_UA, msgflags, payload, event.size,
                               key_len ? key : nullptr, key_len, opaque);
     if (rc == 0) {
       counters_.produced.Add();

@@ -444,6 +444,18 @@ void ConsoleReporter::Finalize() {
   print(header);
   for (const auto& row : rows) print(row);
 
+  bool any_replay = false;
+  for (const CellResult& r : cells_) {
+    if (!r.replayed) continue;
+    if (!any_replay) out_ << "\nreplay:\n";
+    any_replay = true;
+    const ReplayStats& p = r.replay;
+    out_ << "  cell " << r.cell << " rep " << r.repetition << ": " << p.lines << " lines, "
+         << p.passes << " passes completed, " << p.bad_lines << " bad, " << p.out_of_order
+         << " out of order (" << p.clamped << " clamped)\n";
+    for (const auto& b : p.bad_line_examples) out_ << "    bad line " << b << "\n";
+  }
+
   bool any_error = false;
   for (const CellResult& r : cells_) {
     if (r.error.empty()) continue;
@@ -555,8 +567,8 @@ void CsvReporter::ReportCell(const CellResult& r) {
       ToString(s.producers.delivery),
       ToString(s.queue.when_full),
       std::to_string(s.queue.capacity),
-      ToString(s.source.arrival),
-      Fixed(s.source.rate, 3),
+      s.source_kind == SourceKind::kReplay ? "replay" : ToString(s.source.arrival),
+      s.source_kind == SourceKind::kReplay ? "" : Fixed(s.source.rate, 3),
       r.error};
   f.insert(f.end(), rest.begin(), rest.end());
   for (const auto& key : swept_keys_) f.push_back(ParameterValue(s, key));
@@ -628,6 +640,31 @@ void WriteScenario(JsonWriter& w, const ScenarioPlan& plan) {
 
   const SyntheticSourceSpec& src = s.source;
   w.Key("source").BeginObject();
+  if (s.source_kind == SourceKind::kReplay) {
+    const ReplaySourceSpec& rp = s.replay;
+    w.Key("replay").BeginObject();
+    w.Key("file").Str(rp.file);
+    w.Key("path").Str(rp.path);
+    w.Key("time").Str(rp.time_field);
+    w.Key("time_format").Str(ToString(rp.time_format));
+    w.Key("key").StrOrNull(rp.key_field);
+    w.Key("type").StrOrNull(rp.type_field);
+    if (rp.speed > 0) {
+      w.Key("speed").Num(rp.speed);
+    } else {
+      w.Key("speed").Str("max");
+    }
+    if (rp.loop > 0) {
+      w.Key("loop").Int(rp.loop);
+    } else {
+      w.Key("loop").Str("forever");
+    }
+    w.Key("on_bad_line").Str(ToString(rp.on_bad_line));
+    w.Key("reorder_window").Int(rp.reorder_window);
+    w.EndObject();
+    w.EndObject();
+  } else {
+  w.Key("payload").Str(ToString(src.payload));
   w.Key("rate").Num(src.rate);
   w.Key("arrival").Str(ToString(src.arrival));
   if (src.arrival == ArrivalKind::kBursty) {
@@ -668,6 +705,7 @@ void WriteScenario(JsonWriter& w, const ScenarioPlan& plan) {
   if (src.keys.kind == KeySpec::Kind::kZipf) w.Key("zipf_exponent").Num(src.keys.zipf_exponent);
   w.EndObject();
   w.EndObject();
+  }
 
   w.Key("queue").BeginObject();
   w.Key("capacity").Int(s.queue.capacity);
@@ -833,6 +871,20 @@ void JsonReporter::ReportCell(const CellResult& r) {
     w.EndObject();
   }
   w.EndArray();
+  if (r.replayed) {
+    const ReplayStats& p = r.replay;
+    w.Key("replay").BeginObject();
+    w.Key("lines").Uint(p.lines);
+    w.Key("bad_lines").Uint(p.bad_lines);
+    w.Key("out_of_order").Uint(p.out_of_order);
+    w.Key("clamped").Uint(p.clamped);
+    w.Key("passes").Uint(p.passes);
+    w.Key("other_type").Uint(p.other_type);
+    w.Key("bad_line_examples").BeginArray();
+    for (const auto& b : p.bad_line_examples) w.Str(b);
+    w.EndArray();
+    w.EndObject();
+  }
   w.Key("error").StrOrNull(r.error);
   w.EndObject();
   cells_json_.push_back(w.str());

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "sluice/kafka_client.h"
 #include "sluice/payload.h"
 #include "sluice/producer_worker.h"
+#include "sluice/replay.h"
 #include "sluice/source.h"
 #include "sluice/units.h"
 
@@ -94,6 +96,8 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
     result.error = e.what();
   } catch (const ScenarioError& e) {
     result.error = e.what();
+  } catch (const TraceError& e) {
+    result.error = std::string("replay: ") + e.what();
   }
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
@@ -108,10 +112,22 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                          CellResult& result, int cell, int cells, int repetition) {
   const int threads = scenario.producers.threads;
   const bool shared = scenario.producers.client == ClientMode::kShared;
-  const size_t types = scenario.source.events.size();
+  const size_t types = scenario.type_slots();
+  const bool replay = scenario.source_kind == SourceKind::kReplay;
 
   BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
-  PayloadPool payloads(scenario.seed, static_cast<size_t>(MaxEventSize(scenario)));
+  PayloadPool payloads(scenario.seed, replay ? 1 : static_cast<size_t>(MaxEventSize(scenario)));
+  if (!replay) payloads.UseDocuments(scenario.source);
+  // A replayed line holds an arena slot while it is queued or in a worker's
+  // batch: the queue's capacity plus every worker's batch bounds them.
+  std::unique_ptr<ReplayStream> replay_stream;
+  if (replay) {
+    size_t per_worker = scenario.producers.delivery == DeliveryMode::kSync
+                            ? 1
+                            : static_cast<size_t>(scenario.producers.dequeue_batch);
+    replay_stream = std::make_unique<ReplayStream>(
+        scenario.replay, static_cast<size_t>(scenario.queue.capacity) + static_cast<size_t>(threads) * per_worker);
+  }
   WorkerControl control;
   control.interrupted = options_.interrupted;
 
@@ -127,13 +143,21 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
   for (auto& c : clients) c->SetEpoch(epoch);
   control.epoch_ns = epoch;
+  control.wall_epoch_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          (epoch - NowNs()) / 1000;
 
-  Source source(scenario, queue, scenario.seed);
+  std::unique_ptr<Source> source_ptr =
+      replay ? std::make_unique<Source>(scenario, queue, *replay_stream)
+             : std::make_unique<Source>(scenario, queue, scenario.seed);
+  Source& source = *source_ptr;
   std::vector<std::unique_ptr<ProducerWorker>> workers;
   for (int i = 0; i < threads; ++i) {
     ProducerClient& client = *clients[shared ? 0 : i];
-    workers.push_back(std::make_unique<ProducerWorker>(shared ? i : 0, scenario, queue, client,
-                                                       payloads, control));
+    workers.push_back(std::make_unique<ProducerWorker>(
+        shared ? i : 0, scenario, queue, client, payloads, control,
+        replay ? &replay_stream->arena() : nullptr));
   }
 
   std::atomic<int> workers_running{threads};
@@ -224,6 +248,8 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   result.max_depth = sc.max_depth.Get();
   result.mean_depth = depth_samples ? depth_sum / depth_samples : 0;
 
+  // Per type: every slot the counters have, named afterwards.
+  std::vector<TypeCounts> by_type(types);
   auto e2e = std::make_shared<LatencyHistogram>();
   auto wait = std::make_shared<LatencyHistogram>();
   auto kafka = std::make_shared<LatencyHistogram>();
@@ -241,8 +267,8 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     e2e->Merge(dc.end_to_end);
     kafka->Merge(dc.kafka);
     for (size_t t = 0; t < types; ++t) {
-      result.types[t].delivered += dc.delivered_by_type[t].Get();
-      result.types[t].failed += dc.failed_by_type[t].Get();
+      by_type[t].delivered += dc.delivered_by_type[t].Get();
+      by_type[t].failed += dc.failed_by_type[t].Get();
     }
   }
   for (auto& w : workers) {
@@ -252,13 +278,42 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     result.backpressure += wc.backpressure.Get();
     MergeInto(result.failed_by_code, wc.failed_by_code);
     wait->Merge(wc.queue_wait);
-    for (size_t t = 0; t < types; ++t) result.types[t].failed += wc.failed_by_type[t].Get();
+    for (size_t t = 0; t < types; ++t) by_type[t].failed += wc.failed_by_type[t].Get();
   }
   result.unresolved_queued += left_in_queue;
   result.unresolved = result.unresolved_in_flight + result.unresolved_queued;
   for (size_t t = 0; t < types; ++t) {
-    result.types[t].generated = sc.generated_by_type[t].Get();
-    result.types[t].dropped = sc.dropped_by_type[t].Get();
+    by_type[t].generated = sc.generated_by_type[t].Get();
+    by_type[t].dropped = sc.dropped_by_type[t].Get();
+  }
+  std::vector<std::string> names;
+  if (replay) {
+    names = replay_stream->type_names();
+  } else {
+    for (const auto& t : scenario.source.events) names.push_back(t.name);
+  }
+  result.types.clear();
+  for (size_t t = 0; t < names.size() && t < types; ++t) {
+    by_type[t].type = names[t];
+    result.types.push_back(by_type[t]);
+  }
+  if (replay) {
+    const ReplayCounters& rc = replay_stream->counters();
+    result.replayed = true;
+    result.replay.lines = rc.lines.Get();
+    result.replay.bad_lines = rc.bad_lines.Get();
+    result.replay.out_of_order = rc.out_of_order.Get();
+    result.replay.clamped = rc.clamped.Get();
+    result.replay.passes = rc.passes.Get();
+    result.replay.other_type = rc.other_type.Get();
+    for (const BadLine& b : replay_stream->bad_lines()) {
+      result.replay.bad_line_examples.push_back(
+          std::to_string(b.line) + (b.pass ? " (pass " + std::to_string(b.pass + 1) + ")" : "") +
+          ": " + b.reason);
+    }
+    if (!replay_stream->error().empty() && result.error.empty()) {
+      result.error = "replay: " + replay_stream->error();
+    }
   }
   result.end_to_end = e2e;
   result.queue_wait = wait;

@@ -68,6 +68,31 @@ const char* ToString(DeliveryMode mode) {
   return mode == DeliveryMode::kSync ? "sync" : "async";
 }
 
+const char* ToString(PayloadFormat format) {
+  switch (format) {
+    case PayloadFormat::kText: return "text";
+    case PayloadFormat::kBluesky: return "bluesky";
+    case PayloadFormat::kWikipedia: return "wikipedia";
+  }
+  return "?";
+}
+
+const char* ToString(TimeFormat format) {
+  switch (format) {
+    case TimeFormat::kAuto: return "auto";
+    case TimeFormat::kSeconds: return "s";
+    case TimeFormat::kMillis: return "ms";
+    case TimeFormat::kMicros: return "us";
+    case TimeFormat::kNanos: return "ns";
+    case TimeFormat::kIso8601: return "iso8601";
+  }
+  return "?";
+}
+
+const char* ToString(BadLinePolicy policy) {
+  return policy == BadLinePolicy::kFail ? "fail" : "skip";
+}
+
 namespace {
 
 size_t EditDistance(const std::string& a, const std::string& b) {
@@ -383,8 +408,14 @@ KeySpec ReadKeys(const Context& ctx, const YAML::Node& node, const std::string& 
 
 SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
                                   const std::string& key) {
-  MapReader map(ctx, node, key, {"rate", "arrival", "bursty", "ramp", "events", "keys"});
+  MapReader map(ctx, node, key, {"rate", "arrival", "bursty", "ramp", "events", "keys", "payload"});
   SyntheticSourceSpec src;
+  if (map.Has("payload")) {
+    src.payload = ReadChoice<PayloadFormat>(ctx, map.Get("payload"), map.Key("payload"),
+                                            {{"text", PayloadFormat::kText},
+                                             {"bluesky", PayloadFormat::kBluesky},
+                                             {"wikipedia", PayloadFormat::kWikipedia}});
+  }
   src.rate = ReadRate(ctx, map.Require("rate"), map.Key("rate"), 1e-3, 1e9);
   if (map.Has("arrival")) {
     src.arrival = ReadChoice<ArrivalKind>(ctx, map.Get("arrival"), map.Key("arrival"),
@@ -443,6 +474,69 @@ SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
   }
   if (map.Has("keys")) src.keys = ReadKeys(ctx, map.Get("keys"), map.Key("keys"));
   return src;
+}
+
+// A dotted JSON path: non-empty segments separated by dots.
+std::string ReadJsonPath(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  std::string text = ScalarOf(ctx, node, key, "a field name like time_us or meta.dt");
+  bool ok = !text.empty() && text.front() != '.' && text.back() != '.' &&
+            text.find("..") == std::string::npos;
+  if (!ok) ctx.Fail(node, key, "expected a field name like time_us or meta.dt, got '" + text + "'");
+  return text;
+}
+
+ReplaySourceSpec ReadReplay(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  MapReader map(ctx, node, key,
+                {"file", "time", "time_format", "key", "type", "speed", "loop", "on_bad_line",
+                 "reorder_window"});
+  ReplaySourceSpec r;
+  r.file = ScalarOf(ctx, map.Require("file"), map.Key("file"), "a trace file (.jsonl or .jsonl.gz)");
+  std::filesystem::path file(r.file);
+  if (file.is_relative()) file = std::filesystem::path(ctx.file()).parent_path() / file;
+  r.path = file.lexically_normal().string();
+  if (!std::ifstream(r.path)) {
+    ctx.Fail(map.Get("file"), map.Key("file"),
+             "cannot open trace file '" + r.path + "' (a relative path is taken from the "
+             "scenario file's folder)");
+  }
+  r.time_field = ReadJsonPath(ctx, map.Require("time"), map.Key("time"));
+  if (map.Has("time_format")) {
+    r.time_format = ReadChoice<TimeFormat>(ctx, map.Get("time_format"), map.Key("time_format"),
+                                           {{"auto", TimeFormat::kAuto},
+                                            {"s", TimeFormat::kSeconds},
+                                            {"ms", TimeFormat::kMillis},
+                                            {"us", TimeFormat::kMicros},
+                                            {"ns", TimeFormat::kNanos},
+                                            {"iso8601", TimeFormat::kIso8601}});
+  }
+  if (map.Has("key")) r.key_field = ReadJsonPath(ctx, map.Get("key"), map.Key("key"));
+  if (map.Has("type")) r.type_field = ReadJsonPath(ctx, map.Get("type"), map.Key("type"));
+  if (map.Has("speed")) {
+    YAML::Node speed = map.Get("speed");
+    if (speed.IsScalar() && speed.Scalar() == "max") {
+      r.speed = 0;
+    } else {
+      r.speed = ReadDouble(ctx, speed, map.Key("speed"), 1e-6, 1e9);
+    }
+  }
+  if (map.Has("loop")) {
+    YAML::Node loop = map.Get("loop");
+    if (loop.IsScalar() && loop.Scalar() == "forever") {
+      r.loop = 0;
+    } else {
+      r.loop = ReadInt(ctx, loop, map.Key("loop"), 1, 1'000'000'000);
+    }
+  }
+  if (map.Has("on_bad_line")) {
+    r.on_bad_line = ReadChoice<BadLinePolicy>(
+        ctx, map.Get("on_bad_line"), map.Key("on_bad_line"),
+        {{"skip", BadLinePolicy::kSkip}, {"fail", BadLinePolicy::kFail}});
+  }
+  if (map.Has("reorder_window")) {
+    r.reorder_window =
+        ReadInt(ctx, map.Get("reorder_window"), map.Key("reorder_window"), 0, 1'000'000);
+  }
+  return r;
 }
 
 Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
@@ -516,8 +610,23 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
   }
 
   {
-    MapReader src(ctx, top.Require("source"), "source", {"synthetic"});
-    s.source = ReadSynthetic(ctx, src.Require("synthetic"), "source.synthetic");
+    MapReader src(ctx, top.Require("source"), "source", {"synthetic", "replay"});
+    if (src.Has("replay")) {
+      if (src.Has("synthetic")) {
+        ctx.Fail(src.Get("replay"), "source.replay",
+                 "give either source.synthetic or source.replay, not both");
+      }
+      s.source_kind = SourceKind::kReplay;
+      s.replay = ReadReplay(ctx, src.Get("replay"), "source.replay");
+      EventTypeSpec type;
+      type.name = "event";
+      s.source.events.push_back(type);
+    } else {
+      if (!src.Has("synthetic")) {
+        ctx.Fail(src.node(), "source", "expected source.synthetic or source.replay");
+      }
+      s.source = ReadSynthetic(ctx, src.Require("synthetic"), "source.synthetic");
+    }
   }
 
   if (top.Has("queue")) {

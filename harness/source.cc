@@ -205,8 +205,19 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t se
       policy_(scenario.queue.when_full),
       end_ns_(scenario.total_ns()),
       warmup_ns_(scenario.warmup_ns),
-      generator_(scenario.source, scenario.total_ns(), seed),
-      counters_(scenario.source.events.size()),
+      owned_stream_(std::make_unique<SyntheticStream>(scenario.source, scenario.total_ns(), seed)),
+      stream_(owned_stream_.get()),
+      counters_(scenario.type_slots()),
+      producer_token_(queue.MakeProducerToken()),
+      consumer_token_(queue.MakeConsumerToken()) {}
+
+Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream& stream)
+    : queue_(queue),
+      policy_(scenario.queue.when_full),
+      end_ns_(scenario.total_ns()),
+      warmup_ns_(scenario.warmup_ns),
+      stream_(&stream),
+      counters_(scenario.type_slots()),
       producer_token_(queue.MakeProducerToken()),
       consumer_token_(queue.MakeConsumerToken()) {}
 
@@ -240,6 +251,7 @@ void Source::Hand(const Event& event) {
       if (!queue_.TryPush(producer_token_, event)) {
         counters_.dropped_newest.Add();
         counters_.dropped_by_type[event.type].Add();
+        stream_->Discard(event);
       }
       break;
     case WhenFull::kDropOldest: {
@@ -247,6 +259,7 @@ void Source::Hand(const Event& event) {
       if (queue_.PushEvictingOldest(producer_token_, consumer_token_, event, &evicted)) {
         counters_.dropped_oldest.Add();
         counters_.dropped_by_type[evicted.type].Add();
+        stream_->Discard(evicted);
       }
       break;
     }
@@ -268,13 +281,23 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
   // Precise sleeps: the default 50 us timer slack would delay every event.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   const int64_t end_abs = epoch_ns + end_ns_;
+  const bool paced = stream_->paced();
   Event event;
-  generator_.Next(&event);
+  bool more = stream_->Next(&event);
   int64_t now = NowNs() - epoch_ns;
   int since_clock = 0;
   bool stopped = false;
-  while (event.intended_ns < end_ns_) {
-    if (event.intended_ns > now || ++since_clock >= kClockEvery) {
+  while (more && (!paced || event.intended_ns < end_ns_)) {
+    if (!paced) {
+      // No schedule: the event is due the moment the source takes it.
+      now = NowNs() - epoch_ns;
+      if (stop.load(std::memory_order_relaxed)) {
+        stopped = true;
+        break;
+      }
+      if (now >= end_ns_) break;
+      event.intended_ns = now;
+    } else if (event.intended_ns > now || ++since_clock >= kClockEvery) {
       since_clock = 0;
       now = NowNs() - epoch_ns;
       if (stop.load(std::memory_order_relaxed)) {
@@ -314,18 +337,21 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
     counters_.generated.Add();
     counters_.generated_by_type[event.type].Add();
     CountScheduled(event);
-    generator_.Next(&event);
+    more = stream_->Next(&event);
   }
-  if (!stopped) {
+  if (!stopped && paced) {
     // Count what the schedule still held: the events the run never got to.
     uint64_t unsent = 0;
-    while (event.intended_ns < end_ns_) {
+    while (more && event.intended_ns < end_ns_) {
       ++unsent;
       CountScheduled(event);
-      generator_.Next(&event);
+      stream_->Discard(event);
+      more = stream_->Next(&event);
     }
     counters_.unsent.Add(unsent);
   }
+  // The event in hand (past the end, or never scheduled) goes back.
+  if (more) stream_->Discard(event);
 }
 
 }  // namespace sluice

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   librdkafka-dev libconcurrentqueue-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libbenchmark-dev
+  zlib1g-dev liblz4-dev libzstd-dev
 )
 
 missing=()

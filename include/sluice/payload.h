@@ -15,8 +15,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "sluice/documents.h"
+#include "sluice/scenario.h"
 
 namespace sluice {
 
@@ -24,6 +28,13 @@ class PayloadPool {
  public:
   // `max_event_size` is the largest slice that will be asked for.
   PayloadPool(uint64_t seed, size_t max_event_size, size_t pool_bytes = 4 << 20);
+
+  // Synthetic events of `spec` get JSON documents (spec.payload bluesky or
+  // wikipedia) instead of text: see documents.h. Set-up only.
+  void UseDocuments(const SyntheticSourceSpec& spec);
+  // Non-null when events get documents: the worker composes each one into
+  // a buffer of its own and librdkafka copies it.
+  const DocumentPool* documents() const { return documents_.get(); }
 
   // `size` bytes for event `seq`. Deterministic for (seed, seq, size).
   const char* Slice(uint64_t seq, uint32_t size) const {
@@ -35,7 +46,9 @@ class PayloadPool {
 
  private:
   std::vector<char> bytes_;
-  size_t span_;  // valid offsets: [0, span_), each with max_event_size bytes after it
+  size_t span_;
+  uint64_t seed_;
+  std::unique_ptr<DocumentPool> documents_;  // valid offsets: [0, span_), each with max_event_size bytes after it
 };
 
 // Writes the key for index `key` ("k" followed by the decimal index) into

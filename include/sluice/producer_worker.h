@@ -9,6 +9,12 @@
 // code as a failure. With sync delivery it waits for each message's report
 // before taking the next (the seed course's synchronous producer).
 //
+// Payloads: synthetic text is handed to librdkafka without a copy (the pool
+// outlives the clients); synthetic documents are composed into the worker's
+// own buffer and replayed lines live in the replay arena, so both are
+// produced with RD_KAFKA_MSG_F_COPY, after which a replayed line's slot is
+// released.
+//
 // Run() executes on the worker's thread; the counters are written by that
 // thread only. Nothing throws and nothing allocates per event.
 #ifndef SLUICE_PRODUCER_WORKER_H_
@@ -25,6 +31,7 @@
 #include "sluice/event.h"
 #include "sluice/latency_histogram.h"
 #include "sluice/payload.h"
+#include "sluice/replay.h"
 #include "sluice/scenario.h"
 
 namespace sluice {
@@ -37,6 +44,9 @@ struct WorkerControl {
   // Absolute time after which workers stop producing and discard what is
   // left in the queue as unresolved; set when the source is done.
   std::atomic<int64_t> drain_deadline_abs_ns{INT64_MAX};
+  // The epoch on the wall clock (us since the Unix epoch): synthetic
+  // documents carry their intended time as a real date.
+  int64_t wall_epoch_us = 0;
   // Set on SIGINT: stop now.
   const std::atomic<bool>* interrupted = nullptr;
 };
@@ -56,14 +66,18 @@ struct WorkerCounters {
 
 class ProducerWorker {
  public:
+  // `replay`: the arena of a replay source (events carry slots), else null.
   ProducerWorker(int index, const Scenario& scenario, BoundedQueue<Event>& queue,
-                 ProducerClient& client, const PayloadPool& payloads, WorkerControl& control);
+                 ProducerClient& client, const PayloadPool& payloads, WorkerControl& control,
+                 ReplayArena* replay = nullptr);
 
   void Run();
   const WorkerCounters& counters() const { return counters_; }
 
  private:
   void Produce(const Event& event, int64_t taken_ns);
+  void ProduceBytes(const Event& event, void* payload, int msgflags, const char* key,
+                    size_t key_len);
   bool PastDrainDeadline() const;
 
   const int index_;
@@ -73,6 +87,8 @@ class ProducerWorker {
   ProducerClient& client_;
   const PayloadPool& payloads_;
   WorkerControl& control_;
+  ReplayArena* replay_;
+  std::vector<char> scratch_;  // composed synthetic documents
   std::vector<Event> batch_;
   WorkerCounters counters_;
 };

@@ -25,6 +25,17 @@ struct TypeCounts {
   uint64_t failed = 0;
 };
 
+// What a replay source read (source.replay only); see replay.h.
+struct ReplayStats {
+  uint64_t lines = 0;         // lines read, every pass
+  uint64_t bad_lines = 0;     // unusable lines: skipped, or the one that stopped the run
+  uint64_t out_of_order = 0;  // timestamp below an earlier line's in the file
+  uint64_t clamped = 0;       // out of order beyond the reorder window: sent at the previous time
+  uint64_t passes = 0;        // passes over the file completed
+  uint64_t other_type = 0;    // events counted as "(other)" past 255 type names
+  std::vector<std::string> bad_line_examples;  // "LINE: reason", the first 20
+};
+
 struct CellResult {
   int cell = 0;        // index in the sweep, from 0
   int repetition = 0;  // from 0
@@ -87,6 +98,9 @@ struct CellResult {
   std::shared_ptr<LatencyHistogram> kafka;       // produce() -> delivery report
 
   std::vector<TypeCounts> types;
+
+  bool replayed = false;  // the source was a replay: `replay` holds its figures
+  ReplayStats replay;
 };
 
 }  // namespace sluice

@@ -10,6 +10,7 @@
 #ifndef SLUICE_SCENARIO_H_
 #define SLUICE_SCENARIO_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -89,6 +90,11 @@ struct RampSpec {
   double from_rate = 0;
 };
 
+// What the bytes of synthetic events look like (see documents.h): `text`
+// is word-like text; `bluesky` and `wikipedia` are JSON documents shaped like
+// Jetstream commits and MediaWiki recent changes.
+enum class PayloadFormat { kText, kBluesky, kWikipedia };
+
 struct SyntheticSourceSpec {
   double rate = 1000;  // mean events per second
   ArrivalKind arrival = ArrivalKind::kConstant;
@@ -96,7 +102,29 @@ struct SyntheticSourceSpec {
   RampSpec ramp;
   std::vector<EventTypeSpec> events;
   KeySpec keys;
+  PayloadFormat payload = PayloadFormat::kText;
 };
+
+// How a trace line's time field is read: `auto` takes numbers by magnitude
+// (seconds, ms, us or ns since the Unix epoch) and strings as ISO-8601.
+enum class TimeFormat { kAuto, kSeconds, kMillis, kMicros, kNanos, kIso8601 };
+enum class BadLinePolicy { kSkip, kFail };
+
+// Replays a recorded trace (JSON Lines, optionally gzip): see replay.h.
+struct ReplaySourceSpec {
+  std::string file;         // as written in the scenario
+  std::string path;         // resolved: relative to the scenario file's folder
+  std::string time_field;   // dotted path of the event time, e.g. time_us or meta.dt
+  TimeFormat time_format = TimeFormat::kAuto;
+  std::string key_field;    // dotted path of the message key; empty: null keys
+  std::string type_field;   // dotted path of the event type; empty: one type "event"
+  double speed = 1;         // 1: real time; 1000: a thousand times faster; 0: max
+  int64_t loop = 1;         // passes over the file; 0: forever (until the run ends)
+  BadLinePolicy on_bad_line = BadLinePolicy::kSkip;
+  int64_t reorder_window = 1000;  // lines held back to put timestamps in order
+};
+
+enum class SourceKind { kSynthetic, kReplay };
 
 // What the bounded queue does when the source finds it full. Named after what
 // each one does to the events.
@@ -162,6 +190,8 @@ struct Scenario {
   BrokerSpec broker;
   TopicSpec topic;
   SyntheticSourceSpec source;
+  SourceKind source_kind = SourceKind::kSynthetic;
+  ReplaySourceSpec replay;  // source_kind == kReplay
   QueueSpec queue;
   ProducerSpec producers;
   int repeat = 1;
@@ -170,6 +200,12 @@ struct Scenario {
   std::vector<Parameter> parameters;
 
   int64_t total_ns() const { return warmup_ns + duration_ns; }
+
+  // How many event types the counters must hold: the synthetic types, or
+  // for a replay every type index a trace can use (see replay.h).
+  size_t type_slots() const {
+    return source_kind == SourceKind::kReplay ? 256 : source.events.size();
+  }
 };
 
 // A run plan: the cells of the sweep (the cartesian product of its values,
@@ -189,6 +225,9 @@ const char* ToString(ArrivalKind kind);
 const char* ToString(WhenFull policy);
 const char* ToString(ClientMode mode);
 const char* ToString(DeliveryMode mode);
+const char* ToString(PayloadFormat format);
+const char* ToString(TimeFormat format);
+const char* ToString(BadLinePolicy policy);
 
 }  // namespace sluice
 

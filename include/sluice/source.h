@@ -1,11 +1,14 @@
-// The source: turns a scenario's synthetic stream description into Events
-// with intended emission times, and hands them to the bounded queue at those
-// times under the declared when-full policy.
+// The source: turns a stream of events with intended emission times into
+// pushes to the bounded queue at those times, under the declared when-full
+// policy.
 //
-//   ArrivalProcess  when events should exist (constant, Poisson, bursty, ramp)
+//   EventStream     where events come from: SyntheticStream (below) or
+//                   ReplayStream (replay.h, a recorded trace)
+//   ArrivalProcess  when synthetic events should exist (constant, Poisson,
+//                   bursty, ramp)
 //   EventGenerator  what they are (type, size, key), seeded
 //   Source          the pacer thread: waits for each intended time, pushes,
-//                   drops or blocks, and counts all of it
+//                   drops or blocks, and counts all of it, whatever the stream
 //
 // Determinism: the same spec and seed give the same event sequence (times,
 // types, sizes, keys) on every machine, whatever the load: when the source
@@ -103,6 +106,40 @@ class EventGenerator {
   uint64_t seq_ = 0;
 };
 
+// A stream of events for the pacer. Every method runs on the source thread
+// only; none may allocate per event (a virtual call per event is the cost).
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+
+  // Fills `*event` with the next event; false when the stream has ended.
+  // Paced streams give non-decreasing intended times.
+  virtual bool Next(Event* event) = 0;
+
+  // The source did not hand `event` to the queue (dropped by a full queue,
+  // evicted from it, or never sent): release whatever the event holds.
+  virtual void Discard(const Event& event) { (void)event; }
+
+  // False: the events have no schedule (a replay at speed max). The source
+  // then stamps each event's intended time with the moment it takes it and
+  // never waits; latency is measured from there.
+  virtual bool paced() const { return true; }
+};
+
+// The synthetic stream of a scenario: EventGenerator's events, without end.
+class SyntheticStream final : public EventStream {
+ public:
+  SyntheticStream(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed)
+      : generator_(spec, horizon_ns, seed) {}
+  bool Next(Event* event) override {
+    generator_.Next(event);
+    return true;
+  }
+
+ private:
+  EventGenerator generator_;
+};
+
 // What the source did, written by the source thread only (see Counter).
 struct SourceCounters {
   explicit SourceCounters(size_t types)
@@ -126,13 +163,17 @@ struct SourceCounters {
 
 // The pacer. Run() executes on the source thread; it returns when every
 // event scheduled before the end of the run has been handed over, when the
-// wall clock passes the end (the rest is counted as unsent), or on `stop`.
+// stream ends, when the wall clock passes the end (the rest is counted as
+// unsent), or on `stop`.
 // While behind schedule it reads the clock (and `stop`) every 64 events, so
 // it may hand over up to 63 events after the end, and measures lag from a
 // reading at most 63 events old.
 class Source {
  public:
+  // The scenario's synthetic stream, seeded with `seed`.
   Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t seed);
+  // Any stream; it must outlive the Source.
+  Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream& stream);
 
   void Run(int64_t epoch_ns, const std::atomic<bool>& stop);
   const SourceCounters& counters() const { return counters_; }
@@ -145,7 +186,8 @@ class Source {
   WhenFull policy_;
   int64_t end_ns_;
   int64_t warmup_ns_;
-  EventGenerator generator_;
+  std::unique_ptr<EventStream> owned_stream_;
+  EventStream* stream_;
   SourceCounters counters_;
   BoundedQueue<Event>::ProducerToken producer_token_;
   BoundedQueue<Event>::ConsumerToken consumer_token_;  // drop_oldest evicts

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -153,6 +154,84 @@ TEST(Cli, BrokerCommandServesUntilSigterm) {
   fclose(out);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+
+// ---- record and synth ---------------------------------------------------------
+
+std::vector<std::string> GunzipLines(const fs::path& p) {
+  FILE* pipe = popen(("gzip -dc " + p.string()).c_str(), "r");
+  std::string text;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), pipe)) text.append(buf.data(), n);
+  pclose(pipe);
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+TEST(Cli, RecordReadsAPipedSseStreamWithCommentsAndACutOffEnd) {
+  TempDir dir;
+  fs::path input = dir.path() / "stream.sse";
+  std::ofstream(input) << ":ok\n\nevent: message\ndata: {\"type\":\"edit\",\"meta\":{\"dt\":"
+                          "\"2026-09-17T03:42:33.778Z\"}}\n\n:\n\ndata: {\"type\":\"log\",\n"
+                          "data: \"meta\":{\"dt\":\"2026-09-17T03:42:34Z\"}}\n\ndata: {\"type\":\"ne";
+  fs::path out = dir.path() / "wiki.jsonl.gz";
+  Outcome o = Sluice("record --format sse --time-field meta.dt -o " + out.string() + " < " +
+                     input.string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("2 events written"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("1 cut off"), std::string::npos) << o.out;
+  std::vector<std::string> lines = GunzipLines(out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1], R"({"type":"log", "meta":{"dt":"2026-09-17T03:42:34Z"}})");
+}
+
+TEST(Cli, RecordReadsPipedJsonLinesAndAddsArrivalTimes) {
+  TempDir dir;
+  fs::path out = dir.path() / "j.jsonl";
+  Outcome o = Sluice("record --format jsonl -o " + out.string() +
+                     " < /dev/null");  // an empty stream is a valid, empty trace
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_EQ(fs::file_size(out), 0u);
+  fs::path input = dir.path() / "in.jsonl";
+  std::ofstream(input) << "{\"did\":\"did:plc:a\"}\nnot json\n{\"did\":\"did:plc:b\",\"time_us\":5}\n";
+  o = Sluice("record --format jsonl -o " + out.string() + " < " + input.string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("1 skipped"), std::string::npos) << o.out;
+  std::string text = ReadFile(out);
+  EXPECT_EQ(text.rfind("{\"time_us\":", 0), 0u) << text;
+  EXPECT_NE(text.find("{\"did\":\"did:plc:b\",\"time_us\":5}\n"), std::string::npos) << text;
+  EXPECT_EQ(Sluice("record --format xml -o " + out.string() + " < /dev/null").exit_code, 2);
+  EXPECT_EQ(Sluice("record --format sse < /dev/null").exit_code, 2);  // -o is required
+  EXPECT_EQ(Sluice("record --format sse -o /proc/sluice-no.jsonl < /dev/null").exit_code, 4);
+}
+
+TEST(Cli, SynthWritesTheSameReplayableTraceForTheSameSeed) {
+  TempDir dir;
+  fs::path a = dir.path() / "a.jsonl.gz", b = dir.path() / "b.jsonl.gz";
+  std::string scenario = std::string(SLUICE_SCENARIOS_DIR) + "/bluesky-firehose.yaml";
+  Outcome o = Sluice("synth " + scenario + " -o " + a.string() + " --events 300");
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  ASSERT_EQ(Sluice("synth " + scenario + " -o " + b.string() + " --events 300").exit_code, 0);
+  std::vector<std::string> la = GunzipLines(a), lb = GunzipLines(b);
+  ASSERT_EQ(la.size(), 300u);
+  EXPECT_EQ(la, lb);
+  ASSERT_EQ(Sluice("synth " + scenario + " -o " + b.string() + " --events 300 --set seed=43").exit_code, 0);
+  EXPECT_NE(la, GunzipLines(b));
+  // It replays: a scenario pointing at it validates and runs.
+  fs::path yaml = dir.path() / "r.yaml";
+  std::ofstream(yaml) << "name: r\nduration: 1s\nbroker: { embedded: { brokers: 1 } }\n"
+                         "source:\n  replay: { file: a.jsonl.gz, time: time_us, type: commit.operation, "
+                         "speed: max, loop: 2 }\n";
+  o = Sluice("run " + yaml.string() + " --quiet --results " + dir.path().string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("600 lines, 2 passes completed, 0 bad"), std::string::npos) << o.out;
+  // A text payload is not a trace; a bad count is a usage error.
+  EXPECT_EQ(Sluice("synth " + Data("tiny.yaml") + " -o " + a.string() + " --events 3").exit_code, 2);
+  EXPECT_EQ(Sluice("synth " + scenario + " -o " + a.string() + " --events 0").exit_code, 2);
 }
 
 }  // namespace
