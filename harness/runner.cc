@@ -160,13 +160,20 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
         replay ? &replay_stream->arena() : nullptr));
   }
 
-  std::atomic<int> workers_running{threads};
+  // Queued: the workers drain the queue on threads of their own. Direct:
+  // the one worker produces on the source's thread, and the queue stays
+  // empty.
+  const bool direct = scenario.pipeline == PipelineKind::kDirect;
+  if (direct) source.SetSink(workers.front().get());
+  std::atomic<int> workers_running{direct ? 1 : threads};
   std::vector<std::thread> worker_threads;
-  for (auto& w : workers) {
-    worker_threads.emplace_back([&w, &workers_running] {
-      w->Run();
-      workers_running.fetch_sub(1);
-    });
+  if (!direct) {
+    for (auto& w : workers) {
+      worker_threads.emplace_back([&w, &workers_running] {
+        w->Run();
+        workers_running.fetch_sub(1);
+      });
+    }
   }
   std::atomic<bool> source_finished{false};
   std::thread source_thread([&] {
@@ -174,6 +181,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     control.drain_deadline_abs_ns.store(NowNs() + scenario.producers.drain_timeout_ns);
     control.source_done.store(true, std::memory_order_release);
     source_finished.store(true);
+    if (direct) workers_running.fetch_sub(1);
   });
 
   // Monitor: depth samples every millisecond, a status line every second.

@@ -68,6 +68,10 @@ const char* ToString(DeliveryMode mode) {
   return mode == DeliveryMode::kSync ? "sync" : "async";
 }
 
+const char* ToString(PipelineKind kind) {
+  return kind == PipelineKind::kDirect ? "direct" : "queued";
+}
+
 const char* ToString(PayloadFormat format) {
   switch (format) {
     case PayloadFormat::kText: return "text";
@@ -542,7 +546,7 @@ ReplaySourceSpec ReadReplay(const Context& ctx, const YAML::Node& node, const st
 Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
   MapReader top(ctx, root, "",
                 {"name", "description", "seed", "duration", "warmup", "broker", "topic", "source",
-                 "queue", "producers", "sweep", "repeat"});
+                 "queue", "producers", "sweep", "repeat", "pipeline"});
   Scenario s;
   s.file = ctx.file();
   s.name = top.Has("name") ? ReadName(ctx, top.Get("name"), "name")
@@ -554,6 +558,11 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
   s.duration_ns = ReadDuration(ctx, top.Require("duration"), "duration", 1'000'000, 24 * 3600e9);
   if (top.Has("warmup")) s.warmup_ns = ReadDuration(ctx, top.Get("warmup"), "warmup", 0, 3600e9);
   if (top.Has("repeat")) s.repeat = static_cast<int>(ReadInt(ctx, top.Get("repeat"), "repeat", 1, 1000));
+  if (top.Has("pipeline")) {
+    s.pipeline = ReadChoice<PipelineKind>(ctx, top.Get("pipeline"), "pipeline",
+                                          {{"queued", PipelineKind::kQueued},
+                                           {"direct", PipelineKind::kDirect}});
+  }
 
   if (top.Has("broker")) {
     MapReader b(ctx, top.Get("broker"), "broker", {"embedded", "bootstrap", "connect_timeout"});
@@ -668,6 +677,11 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
       s.producers.flush_timeout_ns =
           ReadDuration(ctx, p.Get("flush_timeout"), "producers.flush_timeout", 0, 3600e9);
     }
+  }
+  if (s.pipeline == PipelineKind::kDirect && s.producers.threads != 1) {
+    ctx.Fail(top.Get("pipeline"), "pipeline",
+             "direct has no workers: the source thread produces, so producers.threads must be 1 (it is " +
+                 std::to_string(s.producers.threads) + ")");
   }
   return s;
 }

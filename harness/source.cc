@@ -310,7 +310,9 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
         now = NowNs() - epoch_ns;
       }
     }
-    if (policy_ == WhenFull::kBlock && !queue_.TryPush(producer_token_, event)) {
+    if (sink_ != nullptr) {
+      sink_->Take(event, now);
+    } else if (policy_ == WhenFull::kBlock && !queue_.TryPush(producer_token_, event)) {
       counters_.blocked.Add();
       bool pushed = false;
       while (!pushed) {

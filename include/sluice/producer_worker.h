@@ -33,6 +33,7 @@
 #include "sluice/payload.h"
 #include "sluice/replay.h"
 #include "sluice/scenario.h"
+#include "sluice/source.h"
 
 namespace sluice {
 
@@ -64,14 +65,19 @@ struct WorkerCounters {
   LatencyHistogram queue_wait;  // intended time -> taken by this worker
 };
 
-class ProducerWorker {
+class ProducerWorker : public EventSink {
  public:
   // `replay`: the arena of a replay source (events carry slots), else null.
   ProducerWorker(int index, const Scenario& scenario, BoundedQueue<Event>& queue,
                  ProducerClient& client, const PayloadPool& payloads, WorkerControl& control,
                  ReplayArena* replay = nullptr);
 
+  // Queued pipeline: drains the queue until the source is done and the
+  // queue is empty (or the drain deadline passes), on the worker's thread.
   void Run();
+  // Direct pipeline: produces `event` now, on the caller's (the source's)
+  // thread; its queue wait is the source's lag.
+  void Take(const Event& event, int64_t now_ns) override { Produce(event, now_ns); }
   const WorkerCounters& counters() const { return counters_; }
 
  private:

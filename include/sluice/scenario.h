@@ -126,6 +126,12 @@ struct ReplaySourceSpec {
 
 enum class SourceKind { kSynthetic, kReplay };
 
+// queued: source -> bounded queue -> producer workers (the harness under
+// test). direct: the source thread calls produce() itself, no queue and no
+// workers: the plain librdkafka loop (rdkafka_performance's shape, and the
+// seed course's simplest producer); it needs producers.threads: 1.
+enum class PipelineKind { kQueued, kDirect };
+
 // What the bounded queue does when the source finds it full. Named after what
 // each one does to the events.
 enum class WhenFull { kDropNewest, kDropOldest, kBlock };
@@ -192,6 +198,7 @@ struct Scenario {
   SyntheticSourceSpec source;
   SourceKind source_kind = SourceKind::kSynthetic;
   ReplaySourceSpec replay;  // source_kind == kReplay
+  PipelineKind pipeline = PipelineKind::kQueued;
   QueueSpec queue;
   ProducerSpec producers;
   int repeat = 1;
@@ -225,6 +232,7 @@ const char* ToString(ArrivalKind kind);
 const char* ToString(WhenFull policy);
 const char* ToString(ClientMode mode);
 const char* ToString(DeliveryMode mode);
+const char* ToString(PipelineKind kind);
 const char* ToString(PayloadFormat format);
 const char* ToString(TimeFormat format);
 const char* ToString(BadLinePolicy policy);

@@ -168,12 +168,25 @@ struct SourceCounters {
 // While behind schedule it reads the clock (and `stop`) every 64 events, so
 // it may hand over up to 63 events after the end, and measures lag from a
 // reading at most 63 events old.
+// Where a direct pipeline's source puts each event instead of the queue. Take()
+// runs on the source thread and must account for the event (produced, failed
+// or abandoned) before it returns.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void Take(const Event& event, int64_t now_ns) = 0;
+};
+
 class Source {
  public:
   // The scenario's synthetic stream, seeded with `seed`.
   Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t seed);
   // Any stream; it must outlive the Source.
   Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream& stream);
+
+  // Direct pipeline: hand every event to `sink` instead of the queue (the
+  // queue and its when-full policy are then unused). Call before Run().
+  void SetSink(EventSink* sink) { sink_ = sink; }
 
   void Run(int64_t epoch_ns, const std::atomic<bool>& stop);
   const SourceCounters& counters() const { return counters_; }
@@ -188,6 +201,7 @@ class Source {
   int64_t warmup_ns_;
   std::unique_ptr<EventStream> owned_stream_;
   EventStream* stream_;
+  EventSink* sink_ = nullptr;
   SourceCounters counters_;
   BoundedQueue<Event>::ProducerToken producer_token_;
   BoundedQueue<Event>::ConsumerToken consumer_token_;  // drop_oldest evicts
