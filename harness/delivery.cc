@@ -14,6 +14,7 @@ void QuietLog(const rd_kafka_t*, int, const char*, const char*) {}
 ProducerClient::ProducerClient(const Scenario& scenario, const std::string& bootstrap,
                                const std::string& topic, int workers)
     : warmup_ns_(scenario.warmup_ns),
+      end_ns_(scenario.total_ns()),
       counters_(scenario.type_slots()),
       sync_(scenario.producers.delivery == DeliveryMode::kSync) {
   KafkaConf conf = BuildProducerConf(scenario, bootstrap);
@@ -117,10 +118,12 @@ void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
     counters_.delivered.Add();
     counters_.delivered_bytes.Add(m->len);
     counters_.delivered_by_type[type].Add();
+    if (now_ns >= warmup_ns_ && now_ns < end_ns_) {
+      counters_.window_delivered.Add();
+      counters_.window_delivered_bytes.Add(m->len);
+    }
     if (intended >= warmup_ns_) {
       counters_.measured_delivered.Add();
-      counters_.measured_delivered_bytes.Add(m->len);
-      counters_.last_delivery_ns.Max(static_cast<uint64_t>(now_ns));
       counters_.end_to_end.Record(now_ns - intended);
       int64_t kafka_us = rd_kafka_message_latency(m);
       if (kafka_us >= 0) counters_.kafka.Record(kafka_us * 1000);

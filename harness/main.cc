@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "sluice/app.h"
+#include "sluice/bench.h"
 #include "sluice/record.h"
 #include "sluice/synth.h"
 
@@ -83,6 +84,21 @@ int main(int argc, char** argv) {
   synth_cmd->add_option("--start", synth_start, "Time of the first event")->capture_default_str();
   synth_cmd->add_option("--set", synth_overrides, "Override a key: dotted.key=value");
 
+  sluice::BenchArgs bench;
+  bench.command_line = run.command_line;
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench", "Queued pipeline against the direct librdkafka loop, alternating, on the embedded broker");
+  // --scenario: the stream both pipelines get (default scenarios/bench-pipeline.yaml).
+  bench_cmd->add_option("--scenario", bench.scenario_file, "Base scenario")->capture_default_str();
+  // --repeat: alternating repetitions; the ratio's median and spread are over them.
+  bench_cmd->add_option("--repeat", bench.repetitions, "Repetitions")->capture_default_str();
+  // --compression: codecs to compare under (each gets its own direct/queued pairs).
+  bench_cmd->add_option("--compression", bench.compressions, "Codecs, e.g. none lz4");
+  // --threads: workers of the queued pipeline (direct always has one thread).
+  bench_cmd->add_option("--threads", bench.queued_threads, "Queued workers")->capture_default_str();
+  bench_cmd->add_option("--set", bench.overrides, "Override a key for both pipelines");
+  bench_cmd->add_option("--results", bench.results_root, "Results root folder")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -105,6 +121,7 @@ int main(int argc, char** argv) {
     return sluice::SynthCommand(synth_file, synth_overrides, synth_output, synth_events,
                                 synth_start, std::cout, std::cerr);
   }
+  if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, g_interrupted);
   if (*broker_cmd) {
     return sluice::BrokerCommand(brokers, rtt, topics, std::cout, std::cerr, g_interrupted);
   }

@@ -262,15 +262,15 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   auto wait = std::make_shared<LatencyHistogram>();
   auto kafka = std::make_shared<LatencyHistogram>();
   uint64_t measured_bytes = 0;
-  int64_t last_delivery = 0;
+  uint64_t window_delivered = 0;
   for (auto& c : clients) {
     const DeliveryCounters& dc = c->counters();
     result.delivered += dc.delivered.Get();
     result.failed += dc.failed.Get();
     result.unresolved_in_flight += dc.purged.Get();
     result.measured_delivered += dc.measured_delivered.Get();
-    measured_bytes += dc.measured_delivered_bytes.Get();
-    last_delivery = std::max<int64_t>(last_delivery, static_cast<int64_t>(dc.last_delivery_ns.Get()));
+    window_delivered += dc.window_delivered.Get();
+    measured_bytes += dc.window_delivered_bytes.Get();
     MergeInto(result.failed_by_code, dc.failed_by_code);
     e2e->Merge(dc.end_to_end);
     kafka->Merge(dc.kafka);
@@ -328,12 +328,11 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   result.kafka = kafka;
 
   const double window = scenario.duration_ns / 1e9;
-  const double delivered_span =
-      std::max(window, (last_delivery - scenario.warmup_ns) / 1e9);
+
   result.offered_rate = sc.scheduled_measured.Get() / window;
   result.offered_mbps = sc.scheduled_measured_bytes.Get() / window / 1e6;
-  result.delivered_rate = result.measured_delivered / delivered_span;
-  result.delivered_mbps = measured_bytes / delivered_span / 1e6;
+  result.delivered_rate = window_delivered / window;
+  result.delivered_mbps = measured_bytes / window / 1e6;
 
   for (auto& c : clients) {
     std::string fatal = c->FatalError();

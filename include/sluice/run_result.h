@@ -81,9 +81,9 @@ struct CellResult {
   double duration_s = 0;          // the measured window
   double offered_rate = 0;        // events scheduled in the window / duration
   double offered_mbps = 0;        // their payload bytes (MB = 1e6 B) per second
-  double delivered_rate = 0;      // measured events delivered / max(duration, last delivery - warm-up end)
-  double delivered_mbps = 0;
-  uint64_t measured_delivered = 0;
+  double delivered_rate = 0;      // events whose delivery report arrived in the window / duration
+  double delivered_mbps = 0;      // their payload bytes (MB = 1e6 B) per second
+  uint64_t measured_delivered = 0;  // delivered events intended after the warm-up (the latency sample count)
 
   // --- the process, over the cell (source, workers, clients and the
   //     embedded broker all run in this process)
