@@ -230,6 +230,53 @@ int PartitionCount(rd_kafka_t* rk, const std::string& topic, int64_t timeout_ns)
   return count;
 }
 
+// Whether the one broker at `address` describes `topic` with `partitions`
+// partitions, each with a leader. A fresh client whose only bootstrap entry
+// is that broker sends its first metadata request there.
+bool BrokerKnowsTopic(const std::string& address, const std::string& topic, int partitions,
+                      int64_t timeout_ns) {
+  AdminClient one(address);
+  KafkaTopic rkt(rd_kafka_topic_new(one.rk.get(), topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(one.rk.get(), 0, rkt.get(), &md, TimeoutMs(timeout_ns))) return false;
+  bool ready = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+               md->topics[0].partition_cnt == partitions;
+  for (int p = 0; ready && p < md->topics[0].partition_cnt; ++p) {
+    if (md->topics[0].partitions[p].leader < 0) ready = false;
+  }
+  rd_kafka_metadata_destroy(md);
+  return ready;
+}
+
+// A new topic reaches each broker's metadata cache on its own schedule; a
+// broker that is behind answers "unknown topic". librdkafka 2.0.2 takes such
+// an answer about a topic it has seen as final and fails every queued
+// message (_UNKNOWN_TOPIC, _UNKNOWN_PARTITION): the propagation grace of
+// topic.metadata.propagation.max.ms only covers topics it has not seen yet
+// (confluentinc/librdkafka#4904). On this 2-core machine under load that
+// failed 18k events of a quickstart run on a 3-broker cluster. So the cell
+// starts only once every broker describes the topic.
+void AwaitTopicOnEveryBroker(rd_kafka_t* rk, const std::string& topic, int partitions,
+                             int64_t timeout_ns) {
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk, 0, nullptr, &md, TimeoutMs(timeout_ns))) return;  // the run will say
+  std::vector<std::string> brokers;
+  for (int i = 0; i < md->broker_cnt; ++i) {
+    brokers.push_back(std::string(md->brokers[i].host) + ":" + std::to_string(md->brokers[i].port));
+  }
+  rd_kafka_metadata_destroy(md);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+  for (const auto& address : brokers) {
+    while (!BrokerKnowsTopic(address, topic, partitions, 2'000'000'000)) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        throw KafkaSetupError("topic " + topic + " was created, but broker " + address +
+                              " did not describe it within " + std::to_string(TimeoutMs(timeout_ns)) + " ms");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
 }  // namespace
 
 TopicOutcome CreateTopicOnCluster(const std::string& bootstrap, const TopicSpec& spec,
@@ -286,6 +333,7 @@ TopicOutcome CreateTopicOnCluster(const std::string& bootstrap, const TopicSpec&
   if (topic_err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
     outcome.created = true;
     outcome.partitions = spec.partitions;
+    AwaitTopicOnEveryBroker(admin.rk.get(), name, spec.partitions, timeout_ns);
     return outcome;
   }
   // It was there (or appeared between the look and the creation). A broker

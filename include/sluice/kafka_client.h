@@ -109,7 +109,9 @@ struct TopicOutcome {
 // that exists already is accepted only with the partition count the scenario
 // asks for. With spec.reuse an existing topic is used as it is (whatever its
 // partitions, replication and configs) and created from the spec only when it
-// is missing. Never lets the broker auto-create it. Throws KafkaSetupError.
+// is missing. A topic it creates is ready when it returns: every broker
+// describes it (see AwaitTopicOnEveryBroker in kafka_client.cc for why).
+// Never lets the broker auto-create it. Throws KafkaSetupError.
 TopicOutcome CreateTopicOnCluster(const std::string& bootstrap, const TopicSpec& spec,
                                   const std::string& name, int64_t timeout_ns);
 

@@ -326,6 +326,26 @@ TEST_F(RealKafka, CreatesTheTopicWithPartitionsReplicationAndConfig) {
   EXPECT_EQ(observer_->TopicConfigs(r.topic)["min.insync.replicas"], "2");
 }
 
+// librdkafka 2.0.2 fails every queued message when any broker still calls a
+// topic it has seen "unknown", so a created topic must be known everywhere
+// before the run starts: ask each broker alone, at once.
+TEST_F(RealKafka, CreatedTopicIsKnownToEveryBrokerWhenCreationReturns) {
+  const std::string topic = UniqueTopic("everywhere");
+  TopicSpec spec;
+  spec.partitions = 6;
+  spec.replication = kBrokers;
+  ASSERT_TRUE(CreateTopicOnCluster(bootstrap_, spec, topic, kTimeoutNs).created);
+  std::stringstream list(bootstrap_);
+  int asked = 0;
+  for (std::string address; std::getline(list, address, ',');) {
+    Snapshot s = Observer(address).Look(topic);
+    EXPECT_TRUE(s.topic_found) << address;
+    EXPECT_EQ(s.partitions.size(), 6u) << address;
+    ++asked;
+  }
+  EXPECT_EQ(asked, kBrokers);
+}
+
 TEST_F(RealKafka, ExistingTopicWithOtherPartitionsIsAnErrorUnlessReused) {
   const std::string topic = UniqueTopic("reuse");
   TopicSpec spec;
