@@ -275,10 +275,12 @@ class RealKafka : public ::testing::Test {
         << "the cluster at " << bootstrap_ << " does not have " << kBrokers << " brokers serving";
   }
 
-  CellResult Run(const Scenario& s) {
+  // `on_status` is called about once a second while the cell runs.
+  CellResult Run(const Scenario& s, std::function<void(const StatusSnapshot&)> on_status = {}) {
     RunOptions options;
     options.bootstrap = bootstrap_;
     options.run_id = "t" + std::to_string(::getpid());
+    options.on_status = std::move(on_status);
     Runner runner(options);
     return runner.RunCell(s, 0, 1, 0);
   }
@@ -438,8 +440,8 @@ TEST_F(RealKafka, AcksAllFailsWithNotEnoughReplicasWhileABrokerIsPaused) {
   EXPECT_TRUE(WaitFor([&] { return IsrIs(*observer_, topic, 3); }, seconds(90)));
 }
 
-// The leader of partition 0 is killed (SIGKILL) a few seconds into an 8 s
-// run. With acks=all, idempotence and min.insync.replicas 2 the producer
+// The leader of partition 0 is killed (SIGKILL) once the cell is delivering,
+// early in an 8 s run. With acks=all, idempotence and min.insync.replicas 2 the producer
 // retries until the controller has moved leadership to a follower that has
 // every acknowledged write: nothing fails, nothing is left unresolved.
 TEST_F(RealKafka, BrokerKilledMidRunLosesNothingWithIdempotentAcksAll) {
@@ -455,13 +457,17 @@ TEST_F(RealKafka, BrokerKilledMidRunLosesNothingWithIdempotentAcksAll) {
                      "source.synthetic.rate=1k/s", "producers.kafka.acks=all",
                      "producers.kafka.enable.idempotence=true",
                      "producers.kafka.message.timeout.ms=120000"});
+  std::atomic<bool> delivering{false};
   std::atomic<bool> finished{false};
   CellResult r;
   std::thread cell([&] {
-    r = Run(s);
+    r = Run(s, [&](const StatusSnapshot& status) {
+      if (status.delivered_per_s > 0) delivering.store(true);
+    });
     finished.store(true);
   });
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // The status line's first report with deliveries comes about 1 s in.
+  WaitFor([&] { return delivering.load() || finished.load(); }, seconds(60));
   bool killed_mid_run = false;
   {
     BrokerFault killed("kill", "start", victim);
