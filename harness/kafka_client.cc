@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <vector>
 
 namespace sluice {
 namespace {
