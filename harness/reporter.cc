@@ -243,6 +243,20 @@ std::vector<std::string> SweptKeys(const sluice::ReportContext& context) {
   return context.plan == nullptr ? std::vector<std::string>{} : context.plan->swept_keys;
 }
 
+// The console's broker column: "embedded x3", or the first bootstrap entry
+// and the broker count the metadata gave ("127.0.0.1:19092 x3"); the header
+// above the table prints the whole bootstrap list.
+std::string ShortBroker(const CellResult& r) {
+  if (r.broker.empty()) return "-";
+  std::string name = r.broker;
+  if (name.rfind("embedded", 0) == 0) {
+    name = "embedded";
+  } else if (size_t comma = name.find(','); comma != std::string::npos) {
+    name = name.substr(0, comma) + ",...";
+  }
+  return name + " x" + std::to_string(r.broker_count);
+}
+
 // Same wording as the runner's description of the embedded broker.
 std::string DescribeBroker(const Scenario& s) {
   if (!s.broker.embedded) return s.broker.bootstrap;
@@ -339,7 +353,8 @@ const std::vector<std::string>& CsvHeader() {
           "max_depth", "mean_depth",                                            // queue
           "backpressure", "failed_by_code",                                     // producers
           "cpu_user_s", "cpu_system_s", "peak_rss_mb", "wall_s",                // process
-          "broker", "broker_count", "topic", "threads", "client", "delivery",  // set-up
+          "broker", "broker_count", "kafka_version", "topic",                   // set-up
+          "threads", "client", "delivery",
           "when_full", "queue_capacity", "arrival", "rate", "error"}) {
       h.push_back(name);
     }
@@ -399,7 +414,8 @@ void ConsoleReporter::Finalize() {
   const size_t first_figure = header.size();
   for (const char* h : {"cell", "rep", "offered", "delivered", "MB/s", "dropped", "failed",
                         "unresolved", "ledger", "e2e p50", "e2e p99", "e2e p99.9", "e2e max",
-                        "wait p99", "kafka p99", "max depth", "backpressure"}) {
+                        "wait p99", "kafka p99", "max depth", "backpressure", "broker",
+                        "kafka"}) {
     header.push_back(h);
   }
   std::vector<std::vector<std::string>> rows;
@@ -423,6 +439,8 @@ void ConsoleReporter::Finalize() {
     row.push_back(Latency(r.kafka, 99));
     row.push_back(std::to_string(r.max_depth));
     row.push_back(std::to_string(r.backpressure));
+    row.push_back(ShortBroker(r));
+    row.push_back(r.kafka_version.empty() ? "-" : r.kafka_version);
     rows.push_back(std::move(row));
   }
   std::vector<size_t> width(header.size());
@@ -561,6 +579,7 @@ void CsvReporter::ReportCell(const CellResult& r) {
       Fixed(r.wall_s, 6),
       r.broker,
       std::to_string(r.broker_count),
+      r.kafka_version,
       r.topic,
       std::to_string(s.producers.threads),
       ToString(s.producers.client),
@@ -634,6 +653,7 @@ void WriteScenario(JsonWriter& w, const ScenarioPlan& plan) {
   w.Key("name").Str(s.topic.name);
   w.Key("partitions").Int(s.topic.partitions);
   w.Key("replication").Int(s.topic.replication);
+  w.Key("reuse").Bool(s.topic.reuse);
   w.Key("config");
   WriteProperties(w, s.topic.config);
   w.EndObject();
@@ -803,6 +823,7 @@ void JsonReporter::ReportCell(const CellResult& r) {
   w.Key("topic").Str(r.topic);
   w.Key("broker").Str(r.broker);
   w.Key("broker_count").Int(r.broker_count);
+  w.Key("kafka_version").Str(r.kafka_version);
 
   w.Key("ledger").BeginObject();
   w.Key("scheduled").Uint(r.scheduled);

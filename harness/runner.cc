@@ -67,8 +67,9 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
   result.cell = cell;
   result.repetition = repetition;
   result.scenario = scenario;
-  result.topic = scenario.topic.name + "." + options_.run_id + ".c" + std::to_string(cell) + "r" +
-                 std::to_string(repetition);
+  result.topic = scenario.topic.reuse ? scenario.topic.name
+                                      : scenario.topic.name + "." + options_.run_id + ".c" +
+                                            std::to_string(cell) + "r" + std::to_string(repetition);
   result.duration_s = scenario.duration_ns / 1e9;
   for (const auto& t : scenario.source.events) result.types.push_back({t.name, 0, 0, 0, 0});
 
@@ -84,11 +85,13 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
       cluster.CreateTopic(result.topic, scenario.topic.partitions, scenario.topic.replication);
       result.broker = DescribeEmbedded(scenario.broker);
       result.broker_count = scenario.broker.brokers;
+      result.kafka_version = "mock";
       RunPipeline(scenario, cluster.bootstrap(), result, cell, cells, repetition);
     } else {
       ClusterInfo info = CheckCluster(bootstrap, scenario.broker.connect_timeout_ns);
       result.broker = bootstrap;
       result.broker_count = info.brokers;
+      result.kafka_version = info.kafka_version;
       CreateTopicOnCluster(bootstrap, scenario.topic, result.topic, scenario.broker.connect_timeout_ns);
       RunPipeline(scenario, bootstrap, result, cell, cells, repetition);
     }

@@ -351,6 +351,13 @@ std::string ReadName(const Context& ctx, const YAML::Node& node, const std::stri
   return text;
 }
 
+bool ReadBool(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  std::string text = ScalarOf(ctx, node, key, "true or false");
+  if (text == "true") return true;
+  if (text == "false") return false;
+  ctx.Fail(node, key, "expected true or false, got '" + text + "'");
+}
+
 std::vector<KafkaProperty> ReadProperties(const Context& ctx, const YAML::Node& node,
                                           const std::string& key) {
   std::vector<KafkaProperty> out;
@@ -598,8 +605,9 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
     }
   }
 
+  s.topic.name = s.name;  // unless topic.name says otherwise
   if (top.Has("topic")) {
-    MapReader t(ctx, top.Get("topic"), "topic", {"name", "partitions", "replication", "config"});
+    MapReader t(ctx, top.Get("topic"), "topic", {"name", "partitions", "replication", "config", "reuse"});
     if (t.Has("name")) s.topic.name = ReadName(ctx, t.Get("name"), "topic.name");
     if (t.Has("partitions")) {
       s.topic.partitions = static_cast<int>(ReadInt(ctx, t.Get("partitions"), "topic.partitions", 1, 10000));
@@ -609,13 +617,12 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
           static_cast<int>(ReadInt(ctx, t.Get("replication"), "topic.replication", 1, 16));
     }
     s.topic.config = ReadProperties(ctx, t.Get("config"), "topic.config");
+    if (t.Has("reuse")) s.topic.reuse = ReadBool(ctx, t.Get("reuse"), "topic.reuse");
     if (s.broker.embedded && s.topic.replication > s.broker.brokers) {
       ctx.Fail(t.Get("replication"), "topic.replication",
                "replication " + std::to_string(s.topic.replication) + " exceeds the " +
                    std::to_string(s.broker.brokers) + " embedded brokers");
     }
-  } else {
-    s.topic.name = s.name;
   }
 
   {

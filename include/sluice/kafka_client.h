@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sluice/scenario.h"
 
@@ -75,20 +76,44 @@ class EmbeddedCluster {
   std::string bootstrap_;
 };
 
-// What a metadata request said about a real cluster.
+// What a real cluster said about itself.
 struct ClusterInfo {
-  int brokers = 0;
+  int brokers = 0;              // brokers in the metadata (KRaft: the unfenced ones)
+  std::vector<int32_t> broker_ids;
   std::string bootstrap;
+  // The Kafka version the brokers report: their inter.broker.protocol.version
+  // (DescribeConfigs on each broker), e.g. "3.9-IV0". Unless an operator set
+  // it, that is the broker software's default, the newest production
+  // protocol of its release, so its "MAJOR.MINOR" is the Kafka release line
+  // (librdkafka 2.0.2 exposes no other version-bearing answer). Brokers that
+  // differ (a rolling upgrade) give their values joined by "/", ascending;
+  // "unknown" when no broker would say (no permission, or Kafka 4.0+, which
+  // removed the config).
+  std::string kafka_version;
 };
 
-// Asks `bootstrap` for metadata within `timeout_ns`; throws KafkaSetupError
-// naming the list when nothing answers.
+// Asks `bootstrap` for metadata within `timeout_ns`, then each broker for its
+// version; throws KafkaSetupError naming the list when nothing answers. A
+// broker that does not answer the version question only makes the version
+// "unknown".
 ClusterInfo CheckCluster(const std::string& bootstrap, int64_t timeout_ns);
 
-// Creates `spec` on a real cluster with the Admin API, unless it exists with
-// the same partition count. Throws KafkaSetupError.
-void CreateTopicOnCluster(const std::string& bootstrap, const TopicSpec& spec,
-                          const std::string& name, int64_t timeout_ns);
+// What CreateTopicOnCluster found or did.
+struct TopicOutcome {
+  bool created = false;  // false: the topic existed and is used as it is
+  int partitions = 0;    // of the topic now
+};
+
+// Makes `name` ready on a real cluster. Without spec.reuse it creates the
+// topic with the Admin API (partitions, replication, spec.config); a topic
+// that exists already is accepted only with the partition count the scenario
+// asks for. With spec.reuse an existing topic is used as it is (whatever its
+// partitions, replication and configs) and created from the spec only when it
+// is missing. A topic it creates is ready when it returns: every broker
+// describes it (see AwaitTopicOnEveryBroker in kafka_client.cc for why).
+// Never lets the broker auto-create it. Throws KafkaSetupError.
+TopicOutcome CreateTopicOnCluster(const std::string& bootstrap, const TopicSpec& spec,
+                                  const std::string& name, int64_t timeout_ns);
 
 // "2.0.2"
 std::string LibrdkafkaVersion();

@@ -40,9 +40,12 @@ struct CellResult {
   int cell = 0;        // index in the sweep, from 0
   int repetition = 0;  // from 0
   Scenario scenario;   // as run (parameters included)
-  std::string topic;   // the topic this cell produced to
+  std::string topic;   // the topic this cell produced to (topic.reuse: the topic.name itself)
   std::string broker;  // "embedded (3 brokers, rtt 0ms)" or the bootstrap list
   int broker_count = 0;
+  // "mock" on the embedded broker; on a real cluster the version its brokers
+  // report (ClusterInfo::kafka_version in kafka_client.h, e.g. "3.9-IV0").
+  std::string kafka_version;
   std::string error;   // non-empty: the cell failed and the figures are partial
 
   // --- the ledger: generated = dropped_newest + dropped_oldest + delivered

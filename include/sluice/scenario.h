@@ -178,6 +178,9 @@ struct TopicSpec {
   int partitions = 6;
   int replication = 1;
   std::vector<KafkaProperty> config;  // topic configs (real cluster)
+  // true: every cell produces to exactly `name` and an existing topic is used
+  // as it is; false: each cell gets a fresh topic `<name>.<run>.c<cell>r<rep>`.
+  bool reuse = false;
 };
 
 // One value of one swept key, e.g. producers.threads = 4.

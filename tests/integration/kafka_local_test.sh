@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Smoke test of tools/kafka-local against a real 3-broker KRaft cluster:
 # up, idempotent up, kill/start, pause/resume, a replicated topic, down.
-# Needs Java and the Kafka jars (tools/kafka-local setup). Ports 19092-19094
-# and 19192-19194 must be free. Prints "N passed, M failed" last; exits
-# non-zero when anything failed. The cluster is always taken down on exit.
+# Needs Java and the Kafka jars (tools/kafka-local setup). Uses ports
+# $SLUICE_KAFKA_PORT.. (default 39092-39094, controllers 39192-39194), not
+# kafka-local's defaults, so a developer's own cluster is never touched.
+# Prints "N passed, M failed" last; exits non-zero when anything failed. The
+# cluster is always taken down on exit. ctest runs it as
+# real_kafka.kafka_local_smoke (label real-kafka).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -14,7 +17,9 @@ if [[ -z ${SLUICE_KAFKA_RUN:-} ]]; then
   OWN_RUN=$(mktemp -d "${TMPDIR:-/tmp}/kafka-local-test.XXXXXX")
   export SLUICE_KAFKA_RUN=${OWN_RUN}/run
 fi
-EXPECTED=127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094
+export SLUICE_KAFKA_PORT=${SLUICE_KAFKA_PORT:-39092}
+P=$SLUICE_KAFKA_PORT
+EXPECTED=127.0.0.1:${P},127.0.0.1:$((P + 1)),127.0.0.1:$((P + 2))
 
 passed=0
 failed=0

@@ -212,6 +212,23 @@ TEST(Pipeline, InFlightAtTheFlushDeadlineIsUnresolved) {
   EXPECT_EQ(r.unresolved, r.unresolved_in_flight + r.unresolved_queued);
 }
 
+TEST(Pipeline, EachCellGetsItsOwnTopicUnlessReused) {
+  RunOptions options;
+  options.run_id = "R";
+  Runner runner(options);
+  CellResult own = runner.RunCell(Load(kBase, {"duration=200ms", "warmup=0s"}), 2, 3, 1);
+  ASSERT_EQ(own.error, "");
+  EXPECT_EQ(own.topic, "it.R.c2r1");
+  EXPECT_EQ(own.kafka_version, "mock");
+  EXPECT_EQ(own.broker_count, 3);
+
+  CellResult reused =
+      runner.RunCell(Load(kBase, {"duration=200ms", "warmup=0s", "topic.name=shared", "topic.reuse=true"}), 2, 3, 1);
+  ASSERT_EQ(reused.error, "");
+  EXPECT_EQ(reused.topic, "shared");
+  EXPECT_EQ(reused.delivered, reused.generated);
+}
+
 TEST(Pipeline, UnreachableClusterIsASetupErrorNotAHang) {
   Scenario s = Load(kBase, {"broker.connect_timeout=1s"});
   RunOptions options;

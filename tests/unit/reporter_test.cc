@@ -63,6 +63,7 @@ CellResult MakeCell(const ScenarioPlan& plan, int cell, int repetition) {
   r.topic = "sluice.run.c" + std::to_string(cell) + "r" + std::to_string(repetition);
   r.broker = "embedded (3 brokers, rtt 0ns)";
   r.broker_count = 3;
+  r.kafka_version = "mock";
   r.scheduled = 1002;
   r.unsent = 2;
   r.generated = 1000;
@@ -467,6 +468,60 @@ TEST(CsvReporterTest, HeaderIsCsvHeaderThenSweptKeysAndRowsMatchIt) {
   EXPECT_EQ(rows[1][Column(h, "error")], "");
   EXPECT_EQ(rows[2][Column(h, "error")], kAwkwardError);
   EXPECT_EQ(rows[2][Column(h, kSweptKey)], "5,\"10\"");
+}
+
+// A cell on a real cluster: the bootstrap list (quoted, it holds commas), the
+// broker count from metadata and the version the brokers reported.
+CellResult OnRealCluster(CellResult r) {
+  r.broker = "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094";
+  r.broker_count = 3;
+  r.kafka_version = "3.9-IV0";
+  return r;
+}
+
+TEST(CsvReporterTest, EveryRowSaysWhichBrokerAndKafkaVersion) {
+  const ScenarioPlan plan = MakePlan();
+  const std::vector<CellResult> cells = {MakeCell(plan, 0, 0), OnRealCluster(MakeCell(plan, 1, 0))};
+  const auto rows = ParseCsv(RunReporter<CsvReporter>(MakeContext(plan), cells));
+  ASSERT_EQ(rows.size(), 3u);
+  const auto& h = rows[0];
+  EXPECT_EQ(Column(h, "kafka_version"), Column(h, "broker_count") + 1);
+  EXPECT_EQ(rows[1][Column(h, "broker")], "embedded (3 brokers, rtt 0ns)");
+  EXPECT_EQ(rows[1][Column(h, "kafka_version")], "mock");
+  EXPECT_EQ(rows[2][Column(h, "broker")], "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094");
+  EXPECT_EQ(rows[2][Column(h, "broker_count")], "3");
+  EXPECT_EQ(rows[2][Column(h, "kafka_version")], "3.9-IV0");
+}
+
+TEST(JsonReporterTest, EveryCellSaysWhichBrokerAndKafkaVersion) {
+  const ScenarioPlan plan = MakePlan();
+  const std::vector<CellResult> cells = {MakeCell(plan, 0, 0), OnRealCluster(MakeCell(plan, 1, 0))};
+  const std::string text = RunReporter<JsonReporter>(MakeContext(plan), cells);
+  Json doc;
+  ASSERT_NO_THROW(doc = ParseJson(text)) << text;
+  EXPECT_EQ(doc["cells"][0]["kafka_version"].text, "mock");
+  EXPECT_EQ(doc["cells"][1]["kafka_version"].text, "3.9-IV0");
+  EXPECT_EQ(doc["cells"][1]["broker"].text, "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094");
+  EXPECT_EQ(doc["cells"][1]["broker_count"].text, "3");
+  EXPECT_FALSE(doc["scenario"]["topic"]["reuse"].boolean);
+}
+
+TEST(ConsoleReporterTest, EveryRowSaysWhichBrokerAndKafkaVersion) {
+  const ScenarioPlan plan = MakePlan();
+  const std::vector<CellResult> cells = {MakeCell(plan, 0, 0), OnRealCluster(MakeCell(plan, 1, 0))};
+  const std::string text = RunReporter<ConsoleReporter>(MakeContext(plan), cells);
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  size_t at = 0;
+  while (at < lines.size() && lines[at].rfind(kSweptKey, 0) != 0) ++at;
+  ASSERT_LT(at + 2, lines.size()) << text;
+  auto ends_with = [](const std::string& line, const std::string& tail) {
+    return line.size() >= tail.size() && line.compare(line.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  EXPECT_TRUE(ends_with(lines[at], "broker    kafka")) << lines[at];
+  EXPECT_TRUE(ends_with(lines[at + 1], "embedded x3     mock")) << lines[at + 1];
+  EXPECT_TRUE(ends_with(lines[at + 2], "127.0.0.1:19092,... x3  3.9-IV0")) << lines[at + 2];
 }
 
 TEST(CsvReporterTest, MissingLatencyLeavesStatisticsEmptyAndMismatchIsFalse) {

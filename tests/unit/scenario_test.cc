@@ -291,6 +291,37 @@ TEST_F(ScenarioFile, ArrivalOptionsMustMatchTheArrival) {
   EXPECT_NE(e.message().find("arrival: bursty"), std::string::npos) << e.what();
 }
 
+TEST_F(ScenarioFile, TopicReuseAndConfigAreRead) {
+  const std::string text =
+      Replace(kValid, "topic: { name: t.topic, partitions: 6 }",
+              "topic: { name: shared, partitions: 3, replication: 3, reuse: true,\n"
+              "         config: { min.insync.replicas: 2, retention.ms: 60000 } }");
+  const Scenario s = LoadPlan(Write(text), {}).cells.at(0);
+  EXPECT_TRUE(s.topic.reuse);
+  EXPECT_EQ(s.topic.name, "shared");
+  EXPECT_EQ(s.topic.replication, 3);
+  ASSERT_EQ(s.topic.config.size(), 2u);
+  EXPECT_EQ(s.topic.config[0].name, "min.insync.replicas");
+  EXPECT_EQ(s.topic.config[0].value, "2");
+  // Off by default, and --set reaches it.
+  EXPECT_FALSE(LoadPlan(Write(kValid), {}).cells.at(0).topic.reuse);
+  EXPECT_TRUE(LoadPlan(Write(kValid), {"topic.reuse=true"}).cells.at(0).topic.reuse);
+}
+
+TEST_F(ScenarioFile, TopicReuseMustBeABoolean) {
+  ScenarioError e = ErrorOf(Replace(kValid, "partitions: 6 }", "partitions: 6, reuse: sometimes }"));
+  EXPECT_EQ(e.key(), "topic.reuse");
+  EXPECT_EQ(e.where().line, 7);
+  EXPECT_NE(e.message().find("true or false"), std::string::npos) << e.what();
+}
+
+TEST_F(ScenarioFile, TopicNameDefaultsToTheScenarioName) {
+  const Scenario s =
+      LoadPlan(Write(Replace(kValid, "topic: { name: t.topic, partitions: 6 }", "topic: { partitions: 2 }")), {})
+          .cells.at(0);
+  EXPECT_EQ(s.topic.name, "t");
+}
+
 TEST_F(ScenarioFile, MissingFileIsAScenarioError) {
   try {
     LoadPlan("/nonexistent/scenario.yaml", {});
