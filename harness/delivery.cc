@@ -1,5 +1,8 @@
 #include "sluice/delivery.h"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "sluice/clock.h"
 
 namespace sluice {
@@ -19,7 +22,15 @@ ProducerClient::ProducerClient(const Scenario& scenario, const std::string& boot
   KafkaConf conf = BuildProducerConf(scenario, bootstrap);
   // Delivery reports (and errors) become events on the main queue, which the
   // listener thread serves; nothing needs rd_kafka_poll().
-  rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR);
+  rd_kafka_conf_set_events(conf.get(),
+                           RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS);
+  {
+    char value[32] = {0};
+    size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf.get(), "statistics.interval.ms", value, &size) == RD_KAFKA_CONF_OK) {
+      statistics_interval_ms_ = std::atoll(value);
+    }
+  }
   (void)QuietLog;
   char errstr[512];
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
@@ -95,6 +106,9 @@ void ProducerClient::Listen() {
         }
         break;
       }
+      case RD_KAFKA_EVENT_STATS:
+        OnStatistics(rd_kafka_event_stats(event));
+        break;
       case RD_KAFKA_EVENT_ERROR:
         if (rd_kafka_event_error_is_fatal(event)) {
           char reason[512];
@@ -138,6 +152,43 @@ void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
   }
 }
 
+namespace {
+
+// The integer after the last occurrence of `"key":` in `json`, or -1. The
+// client-wide totals (tx_bytes, txmsgs, txmsg_bytes) are the last fields of
+// librdkafka's statistics object, after the per-broker and per-partition
+// objects that reuse some of the names (STATISTICS.md), so the last
+// occurrence is the top-level one. No allocation.
+int64_t LastIntegerField(std::string_view json, std::string_view quoted_key) {
+  size_t at = json.rfind(quoted_key);
+  if (at == std::string_view::npos) return -1;
+  at += quoted_key.size();
+  while (at < json.size() && (json[at] == ' ' || json[at] == ':')) ++at;
+  int64_t value = 0;
+  bool any = false;
+  while (at < json.size() && json[at] >= '0' && json[at] <= '9') {
+    value = value * 10 + (json[at] - '0');
+    any = true;
+    ++at;
+  }
+  return any ? value : -1;
+}
+
+}  // namespace
+
+void ProducerClient::OnStatistics(const char* json) {
+  if (json == nullptr) return;
+  const std::string_view text(json);
+  const int64_t bytes = LastIntegerField(text, "\"tx_bytes\"");
+  const int64_t messages = LastIntegerField(text, "\"txmsgs\"");
+  const int64_t payload = LastIntegerField(text, "\"txmsg_bytes\"");
+  // Cumulative totals: they only grow.
+  if (bytes >= 0) counters_.wire_bytes.Max(static_cast<uint64_t>(bytes));
+  if (messages >= 0) counters_.wire_messages.Max(static_cast<uint64_t>(messages));
+  if (payload >= 0) counters_.wire_payload_bytes.Max(static_cast<uint64_t>(payload));
+  last_statistics_ns_.store(NowNs(), std::memory_order_release);
+}
+
 bool ProducerClient::AwaitDelivery(int worker, int64_t timeout_us) {
   return delivered_signal_[worker]->wait(timeout_us);
 }
@@ -149,6 +200,15 @@ void ProducerClient::Finish(int64_t timeout_ns) {
     // librdkafka report each such message once, with a __PURGE_* error.
     rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_flush(rk_.get(), 5000);
+  }
+  if (statistics_interval_ms_ > 0) {
+    // Statistics are emitted on a timer: wait for one that counts every
+    // message sent so far.
+    const int64_t flushed = NowNs();
+    const int64_t give_up = flushed + 3 * statistics_interval_ms_ * 1'000'000;
+    while (last_statistics_ns_.load(std::memory_order_acquire) <= flushed && NowNs() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   }
   stop_listener_.store(true);
   if (listener_.joinable()) listener_.join();

@@ -323,7 +323,7 @@ const std::vector<std::string>& CsvHeader() {
     std::vector<std::string> h = {
         "scenario", "cell", "repetition",
         // the ledger
-        "scheduled", "unsent", "generated", "dropped_newest", "dropped_oldest", "delivered",
+        "scheduled", "unsent", "generated", "dropped_newest", "dropped_oldest", "dropped", "delivered",
         "failed", "unresolved", "unresolved_in_flight", "unresolved_queued", "ledger_ok",
         // throughput
         "duration_s", "offered_rate", "offered_mbps", "delivered_rate", "delivered_mbps",
@@ -337,7 +337,10 @@ const std::vector<std::string>& CsvHeader() {
     for (const char* name :
          {"late", "blocked", "max_lag_ms", "mean_lag_ms",                      // source
           "max_depth", "mean_depth",                                            // queue
+          "little.arrival_rate", "little.mean_depth", "little.predicted_depth",  // Little's law
           "backpressure", "failed_by_code",                                     // producers
+          "wire.bytes", "wire.messages", "wire.payload_bytes", "wire.bytes_per_event",
+          "wire.compression_ratio",                                             // on the wire
           "cpu_user_s", "cpu_system_s", "peak_rss_mb", "wall_s",                // process
           "broker", "broker_count", "topic", "threads", "client", "delivery",  // set-up
           "when_full", "queue_capacity", "arrival", "rate", "error"}) {
@@ -496,7 +499,9 @@ void CsvReporter::ReportContext(const sluice::ReportContext& context) {
   WriteCsvRow(out_, header);
 }
 
-void CsvReporter::ReportCell(const CellResult& r) {
+void CsvReporter::ReportCell(const CellResult& r) { WriteCsvRow(out_, CsvRow(r, swept_keys_)); }
+
+std::vector<std::string> CsvRow(const CellResult& r, const std::vector<std::string>& swept_keys) {
   const Scenario& s = r.scenario;
   std::vector<std::string> f = {
       s.name,
@@ -507,6 +512,7 @@ void CsvReporter::ReportCell(const CellResult& r) {
       std::to_string(r.generated),
       std::to_string(r.dropped_newest),
       std::to_string(r.dropped_oldest),
+      std::to_string(r.dropped()),
       std::to_string(r.delivered),
       std::to_string(r.failed),
       std::to_string(r.unresolved),
@@ -541,8 +547,16 @@ void CsvReporter::ReportCell(const CellResult& r) {
       NsAsMs(r.mean_lag_ns),
       std::to_string(r.max_depth),
       Fixed(r.mean_depth, 3),
+      Fixed(r.little_arrival_rate, 3),
+      Fixed(r.little_mean_depth, 3),
+      Fixed(r.little_predicted_depth, 3),
       std::to_string(r.backpressure),
       FailedByCode(r.failed_by_code),
+      std::to_string(r.wire_bytes),
+      std::to_string(r.wire_messages),
+      std::to_string(r.wire_payload_bytes),
+      r.wire_messages ? Fixed(static_cast<double>(r.wire_bytes) / r.wire_messages, 3) : "",
+      r.wire_bytes ? Fixed(static_cast<double>(r.wire_payload_bytes) / r.wire_bytes, 4) : "",
       Fixed(r.cpu_user_s, 6),
       Fixed(r.cpu_system_s, 6),
       Fixed(static_cast<double>(r.peak_rss_bytes) / 1e6, 3),
@@ -559,8 +573,8 @@ void CsvReporter::ReportCell(const CellResult& r) {
       Fixed(s.source.rate, 3),
       r.error};
   f.insert(f.end(), rest.begin(), rest.end());
-  for (const auto& key : swept_keys_) f.push_back(ParameterValue(s, key));
-  WriteCsvRow(out_, f);
+  for (const auto& key : swept_keys) f.push_back(ParameterValue(s, key));
+  return f;
 }
 
 void CsvReporter::Finalize() { out_.flush(); }
@@ -772,6 +786,7 @@ void JsonReporter::ReportCell(const CellResult& r) {
   w.Key("generated").Uint(r.generated);
   w.Key("dropped_newest").Uint(r.dropped_newest);
   w.Key("dropped_oldest").Uint(r.dropped_oldest);
+  w.Key("dropped").Uint(r.dropped());
   w.Key("delivered").Uint(r.delivered);
   w.Key("failed").Uint(r.failed);
   w.Key("unresolved").Uint(r.unresolved);
@@ -802,10 +817,21 @@ void JsonReporter::ReportCell(const CellResult& r) {
   w.Key("queue").BeginObject();
   w.Key("max_depth").Uint(r.max_depth);
   w.Key("mean_depth").Num(r.mean_depth);
+  w.Key("little").BeginObject();
+  w.Key("arrival_rate").Num(r.little_arrival_rate);
+  w.Key("mean_depth").Num(r.little_mean_depth);
+  w.Key("predicted_depth").Num(r.little_predicted_depth);
+  w.EndObject();
   w.EndObject();
 
   w.Key("producers").BeginObject();
   w.Key("backpressure").Uint(r.backpressure);
+  w.EndObject();
+
+  w.Key("wire").BeginObject();
+  w.Key("bytes").Uint(r.wire_bytes);
+  w.Key("messages").Uint(r.wire_messages);
+  w.Key("payload_bytes").Uint(r.wire_payload_bytes);
   w.EndObject();
 
   w.Key("process").BeginObject();

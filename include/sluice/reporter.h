@@ -131,8 +131,13 @@ class JsonReporter : public Reporter {
   std::vector<std::string> cells_json_;
 };
 
-// The CSV column names, in order, before the swept keys.
+// The CSV column names, in order, before the swept keys. `error` is always
+// the last of them: the columns after it are the swept keys.
 const std::vector<std::string>& CsvHeader();
+
+// One report.csv row: the fields of CsvHeader(), then the cell's value of
+// each of `swept_keys`. Unquoted (the writer quotes).
+std::vector<std::string> CsvRow(const CellResult& result, const std::vector<std::string>& swept_keys);
 
 class ResultsError : public std::runtime_error {
  public:
