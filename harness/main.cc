@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--results", run.results_root, "Results root folder")->capture_default_str();
   // --quiet: no live status line (the summary is still printed).
   run_cmd->add_flag("--quiet,-q", run.quiet, "No live status line");
+  // --no-expect: run without checking the scenario's expect:/expect_when:.
+  bool no_expect = false;
+  run_cmd->add_flag("--no-expect", no_expect, "Do not check the scenario's expectations");
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
@@ -66,7 +69,10 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
-  if (*run_cmd) return sluice::RunCommand(run, std::cout, std::cerr, g_interrupted);
+  if (*run_cmd) {
+    run.check_expectations = !no_expect;
+    return sluice::RunCommand(run, std::cout, std::cerr, g_interrupted);
+  }
   if (*validate_cmd) {
     return sluice::ValidateCommand(validate_file, validate_overrides, std::cout, std::cerr);
   }

@@ -447,6 +447,23 @@ void ConsoleReporter::Finalize() {
   print(header);
   for (const auto& row : rows) print(row);
 
+  size_t held = 0, failed = 0;
+  for (const CellResult& r : cells_) {
+    for (const auto& e : r.expectations) (e.passed ? held : failed) += 1;
+  }
+  if (held + failed > 0) {
+    out_ << "\nexpectations: " << held << " held, " << failed << " failed\n";
+    for (const CellResult& r : cells_) {
+      for (const auto& e : r.expectations) {
+        if (e.passed) continue;
+        out_ << "  FAILED cell " << r.cell << " rep " << r.repetition;
+        for (const auto& p : r.scenario.parameters) out_ << " " << p.key << "=" << p.value;
+        out_ << ": " << e.column << ": expected " << e.expected << ", measured " << e.measured
+             << " (" << e.where << ")\n";
+      }
+    }
+  }
+
   bool any_error = false;
   for (const CellResult& r : cells_) {
     if (r.error.empty()) continue;
@@ -605,6 +622,35 @@ void TypesCsvReporter::ReportCell(const CellResult& r) {
 
 void TypesCsvReporter::Finalize() { out_.flush(); }
 
+// ---- expectations.csv ---------------------------------------------------------
+
+void ExpectationsCsvReporter::ReportContext(const sluice::ReportContext& context) {
+  swept_keys_ = SweptKeys(context);
+  std::vector<std::string> header = {"scenario", "cell", "repetition"};
+  header.insert(header.end(), swept_keys_.begin(), swept_keys_.end());
+  for (const char* h : {"column", "condition", "expected", "measured", "passed", "where"}) {
+    header.push_back(h);
+  }
+  WriteCsvRow(out_, header);
+}
+
+void ExpectationsCsvReporter::ReportCell(const CellResult& r) {
+  for (const ExpectationOutcome& e : r.expectations) {
+    std::vector<std::string> f = {r.scenario.name, std::to_string(r.cell),
+                                  std::to_string(r.repetition)};
+    for (const auto& key : swept_keys_) f.push_back(ParameterValue(r.scenario, key));
+    f.push_back(e.column);
+    f.push_back(e.condition);
+    f.push_back(e.expected);
+    f.push_back(e.measured);
+    f.push_back(e.passed ? "true" : "false");
+    f.push_back(e.where);
+    WriteCsvRow(out_, f);
+  }
+}
+
+void ExpectationsCsvReporter::Finalize() { out_.flush(); }
+
 // ---- report.json --------------------------------------------------------------
 
 namespace {
@@ -699,6 +745,19 @@ void WriteScenario(JsonWriter& w, const ScenarioPlan& plan) {
   w.Key("kafka");
   WriteProperties(w, p.kafka);
   w.EndObject();
+
+  w.Key("expect").BeginArray();
+  for (const ExpectationSpec& e : s.expectations) {
+    w.BeginObject();
+    w.Key("column").Str(e.column);
+    w.Key("condition").Str(e.condition);
+    w.Key("when").BeginObject();
+    for (const auto& condition : e.when) w.Key(condition.key).Str(condition.value);
+    w.EndObject();
+    w.Key("where").Str(e.where.ToString());
+    w.EndObject();
+  }
+  w.EndArray();
 
   w.Key("repeat").Int(s.repeat);
   w.Key("swept_keys").BeginArray();
@@ -859,6 +918,23 @@ void JsonReporter::ReportCell(const CellResult& r) {
     w.EndObject();
   }
   w.EndArray();
+  w.Key("expectations");
+  if (!r.expectations_checked) {
+    w.Null();
+  } else {
+    w.BeginArray();
+    for (const ExpectationOutcome& e : r.expectations) {
+      w.BeginObject();
+      w.Key("column").Str(e.column);
+      w.Key("condition").Str(e.condition);
+      w.Key("expected").Str(e.expected);
+      w.Key("measured").Str(e.measured);
+      w.Key("passed").Bool(e.passed);
+      w.Key("where").Str(e.where);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.Key("error").StrOrNull(r.error);
   w.EndObject();
   cells_json_.push_back(w.str());
@@ -941,12 +1017,13 @@ void ResultsFolder::WriteFile(const std::string& file_name, const std::string& c
 
 void ResultsFolder::WriteAll(const sluice::ReportContext& context,
                              const std::vector<CellResult>& cells) const {
-  std::ostringstream csv, types, json;
+  std::ostringstream csv, types, json, expectations;
   CsvReporter csv_reporter(csv);
   TypesCsvReporter types_reporter(types);
   JsonReporter json_reporter(json);
+  ExpectationsCsvReporter expectations_reporter(expectations);
   for (Reporter* r : std::initializer_list<Reporter*>{&csv_reporter, &types_reporter,
-                                                      &json_reporter}) {
+                                                      &json_reporter, &expectations_reporter}) {
     r->ReportContext(context);
     for (const CellResult& cell : cells) r->ReportCell(cell);
     r->Finalize();
@@ -954,6 +1031,9 @@ void ResultsFolder::WriteAll(const sluice::ReportContext& context,
   WriteFile("report.csv", csv.str());
   WriteFile("types.csv", types.str());
   WriteFile("report.json", json.str());
+  bool checked = false;
+  for (const CellResult& cell : cells) checked = checked || !cell.expectations.empty();
+  if (checked) WriteFile("expectations.csv", expectations.str());
   for (const CellResult& cell : cells) {
     for (int i = 0; i < 3; ++i) {
       const auto& h = LatencyOf(cell, i);

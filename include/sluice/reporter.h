@@ -116,6 +116,21 @@ class TypesCsvReporter : public Reporter {
   std::vector<std::string> swept_keys_;
 };
 
+// expectations.csv: one row per cell, repetition and expectation checked:
+// the condition as written, what it evaluated to, what was measured, and
+// whether it held.
+class ExpectationsCsvReporter : public Reporter {
+ public:
+  explicit ExpectationsCsvReporter(std::ostream& out) : out_(out) {}
+  void ReportContext(const sluice::ReportContext& context) override;
+  void ReportCell(const CellResult& result) override;
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
+  std::vector<std::string> swept_keys_;
+};
+
 // report.json: the full detail: the scenario as run, the environment, every
 // cell with its ledger, errors by code, latency summaries and types.
 class JsonReporter : public Reporter {
@@ -156,8 +171,8 @@ class ResultsFolder {
   void WriteFile(const std::string& file_name, const std::string& content) const;
 
   // Writes every report of a finished plan: report.csv, types.csv,
-  // report.json and the .hgrm files (<cell>-<rep>.<latency>.hgrm, values in
-  // milliseconds).
+  // report.json, expectations.csv (when any expectation was checked) and the
+  // .hgrm files (<cell>-<rep>.<latency>.hgrm, values in milliseconds).
   void WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells) const;
 
  private:

@@ -26,6 +26,17 @@ struct TypeCounts {
   uint64_t failed = 0;
 };
 
+// How one expectation of the scenario (expect:, expect_when:) fared in one
+// cell; see expectation.h.
+struct ExpectationOutcome {
+  std::string column;     // as written in the scenario, e.g. latency.end_to_end.p99
+  std::string condition;  // as written, e.g. "< 250ms"
+  std::string expected;   // the condition with every column evaluated, e.g. "< 250.00ms"
+  std::string measured;   // the column's value in this cell, e.g. "312.50ms", or "no value"
+  bool passed = false;
+  std::string where;      // file:line:column of the condition
+};
+
 struct CellResult {
   int cell = 0;        // index in the sweep, from 0
   int repetition = 0;  // from 0
@@ -101,6 +112,10 @@ struct CellResult {
   std::shared_ptr<LatencyHistogram> kafka;       // produce() -> delivery report
 
   std::vector<TypeCounts> types;
+
+  // Filled after the run unless expectations are skipped (--no-expect).
+  bool expectations_checked = false;
+  std::vector<ExpectationOutcome> expectations;
 };
 
 }  // namespace sluice
