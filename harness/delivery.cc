@@ -90,11 +90,11 @@ void ProducerClient::AwaitTopicMetadata(int64_t timeout_ns) {
 
 void ProducerClient::Listen() {
   while (true) {
+    // Checked before every poll: statistics events arrive every 100 ms, so
+    // the poll may never time out. Finish() serves what is left after this.
+    if (stop_listener_.load()) return;
     rd_kafka_event_t* event = rd_kafka_queue_poll(main_queue_.get(), 100);
-    if (event == nullptr) {
-      if (stop_listener_.load()) return;
-      continue;
-    }
+    if (event == nullptr) continue;
     switch (rd_kafka_event_type(event)) {
       case RD_KAFKA_EVENT_DR: {
         const int64_t now = NowNs() - epoch_ns_.load(std::memory_order_relaxed);
@@ -154,13 +154,14 @@ void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
 
 namespace {
 
-// The integer after the last occurrence of `"key":` in `json`, or -1. The
-// client-wide totals (tx_bytes, txmsgs, txmsg_bytes) are the last fields of
-// librdkafka's statistics object, after the per-broker and per-partition
-// objects that reuse some of the names (STATISTICS.md), so the last
-// occurrence is the top-level one. No allocation.
-int64_t LastIntegerField(std::string_view json, std::string_view quoted_key) {
-  size_t at = json.rfind(quoted_key);
+// The integer after the first (or last) occurrence of `"key":` in `json`, or
+// -1. The client-wide totals (tx_bytes, txmsgs, txmsg_bytes) are the last
+// fields of librdkafka's statistics object, after the per-broker and
+// per-partition objects that reuse some of the names, and its time stamp
+// "ts" is the first field after the client's names (STATISTICS.md), so
+// these occurrences are the top-level ones. No allocation.
+int64_t IntegerField(std::string_view json, std::string_view quoted_key, bool last) {
+  size_t at = last ? json.rfind(quoted_key) : json.find(quoted_key);
   if (at == std::string_view::npos) return -1;
   at += quoted_key.size();
   while (at < json.size() && (json[at] == ' ' || json[at] == ':')) ++at;
@@ -179,14 +180,18 @@ int64_t LastIntegerField(std::string_view json, std::string_view quoted_key) {
 void ProducerClient::OnStatistics(const char* json) {
   if (json == nullptr) return;
   const std::string_view text(json);
-  const int64_t bytes = LastIntegerField(text, "\"tx_bytes\"");
-  const int64_t messages = LastIntegerField(text, "\"txmsgs\"");
-  const int64_t payload = LastIntegerField(text, "\"txmsg_bytes\"");
+  const int64_t bytes = IntegerField(text, "\"tx_bytes\"", true);
+  const int64_t messages = IntegerField(text, "\"txmsgs\"", true);
+  const int64_t payload = IntegerField(text, "\"txmsg_bytes\"", true);
+  // When librdkafka made these statistics: its monotonic clock in
+  // microseconds, the clock NowNs() reads (CLOCK_MONOTONIC). They may be
+  // served well after they were made.
+  const int64_t made_us = IntegerField(text, "\"ts\"", false);
   // Cumulative totals: they only grow.
   if (bytes >= 0) counters_.wire_bytes.Max(static_cast<uint64_t>(bytes));
   if (messages >= 0) counters_.wire_messages.Max(static_cast<uint64_t>(messages));
   if (payload >= 0) counters_.wire_payload_bytes.Max(static_cast<uint64_t>(payload));
-  last_statistics_ns_.store(NowNs(), std::memory_order_release);
+  last_statistics_ns_.store(made_us >= 0 ? made_us * 1000 : NowNs(), std::memory_order_release);
 }
 
 bool ProducerClient::AwaitDelivery(int worker, int64_t timeout_us) {
