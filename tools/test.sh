@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh clone: install what is missing, build, and run
-# the whole test suite (unit, integration on the embedded broker).
+# the whole test suite (unit, integration on the embedded broker, and the
+# backpressure experiments of scenarios/ci/, whose results go to results/ci/).
 # Arguments go to ctest, e.g. tools/test.sh -L unit
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -131,7 +131,7 @@ class ProducerClient {
   std::thread listener_;
   int64_t next_publish_ns_ = 0;
   int64_t statistics_interval_ms_ = 0;     // librdkafka's statistics.interval.ms
-  std::atomic<int64_t> last_statistics_ns_{0};  // steady clock, of the latest statistics event
+  std::atomic<int64_t> last_statistics_ns_{0};  // steady clock: when the latest statistics were made
   mutable std::mutex fatal_mu_;
   std::string fatal_;
 };
