@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "sluice/app.h"
+#include "sluice/compare.h"
 
 namespace {
 
@@ -59,6 +60,24 @@ int main(int argc, char** argv) {
   // --topic: create NAME with PARTITIONS partitions (default 1).
   broker_cmd->add_option("--topic", topics, "Create a topic: NAME[:PARTITIONS] (repeatable)");
 
+  std::vector<std::string> compare_inputs;
+  sluice::CompareOptions compare;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare", "Put the cells of two or more reports side by side (the first is the baseline)");
+  // reports: report.csv files or results folders; the first is the baseline.
+  compare_cmd->add_option("reports", compare_inputs, "report.csv files or results folders")->required();
+  // --metrics: report columns to compare (comma-separated or repeated); the
+  // default is delivered_rate, dropped, end-to-end p50 and p99, max_depth.
+  compare_cmd->add_option("--metrics", compare.metrics, "Columns to compare, e.g. dropped,latency.end_to_end.p99")
+      ->delimiter(',');
+  // --csv: also write the table as CSV to this file.
+  compare_cmd->add_option("--csv", compare.csv_path, "Write the table as CSV to FILE");
+  // --fail-if: a regression gate; any that trips ends with exit code 5.
+  compare_cmd->add_option("--fail-if", compare.fail_if,
+                          "Gate: 'METRIC > +10%' or 'METRIC > VALUE' (repeatable)");
+  // --alpha: significance level of the Mann-Whitney U test.
+  compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the U test")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -76,6 +95,7 @@ int main(int argc, char** argv) {
   if (*validate_cmd) {
     return sluice::ValidateCommand(validate_file, validate_overrides, std::cout, std::cerr);
   }
+  if (*compare_cmd) return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
   if (*broker_cmd) {
     return sluice::BrokerCommand(brokers, rtt, topics, std::cout, std::cerr, g_interrupted);
   }
