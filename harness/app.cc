@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "sluice/expectation.h"
 #include "sluice/kafka_client.h"
 #include "sluice/reporter.h"
 #include "sluice/runner.h"
@@ -119,6 +120,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
 
   std::vector<CellResult> results;
   bool failed = false;
+  bool expectation_failed = false;
   const int cells = static_cast<int>(plan.cells.size());
   for (int c = 0; c < cells && !interrupted.load(); ++c) {
     for (int r = 0; r < plan.cells[c].repeat && !interrupted.load(); ++r) {
@@ -127,6 +129,12 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
       if (!result.error.empty()) {
         failed = true;
         err << "sluice: cell " << c << " repetition " << r << " failed: " << result.error << "\n";
+      }
+      if (args.check_expectations) {
+        result.expectations = CheckExpectations(result, plan.swept_keys);
+        result.expectations_checked = true;
+        // The console's summary lists the failures, expected against measured.
+        for (const auto& e : result.expectations) expectation_failed = expectation_failed || !e.passed;
       }
       console.ReportCell(result);
       results.push_back(std::move(result));
@@ -145,7 +153,12 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     err << "sluice: interrupted; the report holds the cells that ran\n";
     return kExitRunFailed;
   }
-  return failed ? kExitRunFailed : kExitOk;
+  if (failed) return kExitRunFailed;
+  if (expectation_failed) {
+    err << "sluice: expectations failed (listed above); exit code " << kExitExpectationFailed << "\n";
+    return kExitExpectationFailed;
+  }
+  return kExitOk;
 }
 
 int BrokerCommand(int brokers, const std::string& rtt, const std::vector<std::string>& topics,

@@ -1,5 +1,8 @@
 #include "sluice/delivery.h"
 
+#include <cstdlib>
+#include <string_view>
+
 #include "sluice/clock.h"
 
 namespace sluice {
@@ -20,7 +23,15 @@ ProducerClient::ProducerClient(const Scenario& scenario, const std::string& boot
   KafkaConf conf = BuildProducerConf(scenario, bootstrap);
   // Delivery reports (and errors) become events on the main queue, which the
   // listener thread serves; nothing needs rd_kafka_poll().
-  rd_kafka_conf_set_events(conf.get(), RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR);
+  rd_kafka_conf_set_events(conf.get(),
+                           RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_ERROR | RD_KAFKA_EVENT_STATS);
+  {
+    char value[32] = {0};
+    size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf.get(), "statistics.interval.ms", value, &size) == RD_KAFKA_CONF_OK) {
+      statistics_interval_ms_ = std::atoll(value);
+    }
+  }
   (void)QuietLog;
   char errstr[512];
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
@@ -80,11 +91,11 @@ void ProducerClient::AwaitTopicMetadata(int64_t timeout_ns) {
 
 void ProducerClient::Listen() {
   while (true) {
+    // Checked before every poll: statistics events arrive every 100 ms, so
+    // the poll may never time out. Finish() serves what is left after this.
+    if (stop_listener_.load()) return;
     rd_kafka_event_t* event = rd_kafka_queue_poll(main_queue_.get(), 100);
-    if (event == nullptr) {
-      if (stop_listener_.load()) return;
-      continue;
-    }
+    if (event == nullptr) continue;
     switch (rd_kafka_event_type(event)) {
       case RD_KAFKA_EVENT_DR: {
         const int64_t now = NowNs() - epoch_ns_.load(std::memory_order_relaxed);
@@ -96,6 +107,9 @@ void ProducerClient::Listen() {
         }
         break;
       }
+      case RD_KAFKA_EVENT_STATS:
+        OnStatistics(rd_kafka_event_stats(event));
+        break;
       case RD_KAFKA_EVENT_ERROR:
         if (rd_kafka_event_error_is_fatal(event)) {
           char reason[512];
@@ -141,6 +155,48 @@ void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
   }
 }
 
+namespace {
+
+// The integer after the first (or last) occurrence of `"key":` in `json`, or
+// -1. The client-wide totals (tx_bytes, txmsgs, txmsg_bytes) are the last
+// fields of librdkafka's statistics object, after the per-broker and
+// per-partition objects that reuse some of the names, and its time stamp
+// "ts" is the first field after the client's names (STATISTICS.md), so
+// these occurrences are the top-level ones. No allocation.
+int64_t IntegerField(std::string_view json, std::string_view quoted_key, bool last) {
+  size_t at = last ? json.rfind(quoted_key) : json.find(quoted_key);
+  if (at == std::string_view::npos) return -1;
+  at += quoted_key.size();
+  while (at < json.size() && (json[at] == ' ' || json[at] == ':')) ++at;
+  int64_t value = 0;
+  bool any = false;
+  while (at < json.size() && json[at] >= '0' && json[at] <= '9') {
+    value = value * 10 + (json[at] - '0');
+    any = true;
+    ++at;
+  }
+  return any ? value : -1;
+}
+
+}  // namespace
+
+void ProducerClient::OnStatistics(const char* json) {
+  if (json == nullptr) return;
+  const std::string_view text(json);
+  const int64_t bytes = IntegerField(text, "\"tx_bytes\"", true);
+  const int64_t messages = IntegerField(text, "\"txmsgs\"", true);
+  const int64_t payload = IntegerField(text, "\"txmsg_bytes\"", true);
+  // When librdkafka made these statistics: its monotonic clock in
+  // microseconds, the clock NowNs() reads (CLOCK_MONOTONIC). They may be
+  // served well after they were made.
+  const int64_t made_us = IntegerField(text, "\"ts\"", false);
+  // Cumulative totals: they only grow.
+  if (bytes >= 0) counters_.wire_bytes.Max(static_cast<uint64_t>(bytes));
+  if (messages >= 0) counters_.wire_messages.Max(static_cast<uint64_t>(messages));
+  if (payload >= 0) counters_.wire_payload_bytes.Max(static_cast<uint64_t>(payload));
+  last_statistics_ns_.store(made_us >= 0 ? made_us * 1000 : NowNs(), std::memory_order_release);
+}
+
 bool ProducerClient::AwaitDelivery(int worker, int64_t timeout_us) {
   return delivered_signal_[worker]->wait(timeout_us);
 }
@@ -152,6 +208,15 @@ void ProducerClient::Finish(int64_t timeout_ns) {
     // librdkafka report each such message once, with a __PURGE_* error.
     rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_flush(rk_.get(), 5000);
+  }
+  if (statistics_interval_ms_ > 0) {
+    // Statistics are emitted on a timer: wait for one that counts every
+    // message sent so far.
+    const int64_t flushed = NowNs();
+    const int64_t give_up = flushed + 3 * statistics_interval_ms_ * 1'000'000;
+    while (last_statistics_ns_.load(std::memory_order_acquire) <= flushed && NowNs() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   }
   stop_listener_.store(true);
   if (listener_.joinable()) listener_.join();

@@ -45,6 +45,9 @@ KafkaConf BuildProducerConf(const Scenario& scenario, const std::string& bootstr
   char errstr[512];
   // Defaults of ours, each overridable from the scenario.
   SetOrThrow(conf.get(), "client.id", "sluice");
+  // Statistics every 100 ms give the bytes sent on the wire (wire.* in the
+  // reports); 0 in the scenario turns them off.
+  SetOrThrow(conf.get(), "statistics.interval.ms", "100");
   for (const auto& prop : scenario.producers.kafka) {
     std::string key = "producers.kafka." + prop.name;
     if (prop.name == "bootstrap.servers" || prop.name == "metadata.broker.list") {

@@ -9,6 +9,7 @@
 #include "sluice/bench.h"
 #include "sluice/record.h"
 #include "sluice/synth.h"
+#include "sluice/compare.h"
 
 namespace {
 
@@ -40,6 +41,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--results", run.results_root, "Results root folder")->capture_default_str();
   // --quiet: no live status line (the summary is still printed).
   run_cmd->add_flag("--quiet,-q", run.quiet, "No live status line");
+  // --no-expect: run without checking the scenario's expect:/expect_when:.
+  bool no_expect = false;
+  run_cmd->add_flag("--no-expect", no_expect, "Do not check the scenario's expectations");
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
@@ -98,6 +102,23 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--threads", bench.queued_threads, "Queued workers")->capture_default_str();
   bench_cmd->add_option("--set", bench.overrides, "Override a key for both pipelines");
   bench_cmd->add_option("--results", bench.results_root, "Results root folder")->capture_default_str();
+  std::vector<std::string> compare_inputs;
+  sluice::CompareOptions compare;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare", "Put the cells of two or more reports side by side (the first is the baseline)");
+  // reports: report.csv files or results folders; the first is the baseline.
+  compare_cmd->add_option("reports", compare_inputs, "report.csv files or results folders")->required();
+  // --metrics: report columns to compare (comma-separated or repeated); the
+  // default is delivered_rate, dropped, end-to-end p50 and p99, max_depth.
+  compare_cmd->add_option("--metrics", compare.metrics, "Columns to compare, e.g. dropped,latency.end_to_end.p99")
+      ->delimiter(',');
+  // --csv: also write the table as CSV to this file.
+  compare_cmd->add_option("--csv", compare.csv_path, "Write the table as CSV to FILE");
+  // --fail-if: a regression gate; any that trips ends with exit code 5.
+  compare_cmd->add_option("--fail-if", compare.fail_if,
+                          "Gate: 'METRIC > +10%' or 'METRIC > VALUE' (repeatable)");
+  // --alpha: significance level of the Mann-Whitney U test.
+  compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the U test")->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -109,7 +130,10 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
-  if (*run_cmd) return sluice::RunCommand(run, std::cout, std::cerr, g_interrupted);
+  if (*run_cmd) {
+    run.check_expectations = !no_expect;
+    return sluice::RunCommand(run, std::cout, std::cerr, g_interrupted);
+  }
   if (*validate_cmd) {
     return sluice::ValidateCommand(validate_file, validate_overrides, std::cout, std::cerr);
   }
@@ -122,6 +146,7 @@ int main(int argc, char** argv) {
                                 synth_start, std::cout, std::cerr);
   }
   if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, g_interrupted);
+  if (*compare_cmd) return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
   if (*broker_cmd) {
     return sluice::BrokerCommand(brokers, rtt, topics, std::cout, std::cerr, g_interrupted);
   }

@@ -337,7 +337,7 @@ const std::vector<std::string>& CsvHeader() {
     std::vector<std::string> h = {
         "scenario", "cell", "repetition",
         // the ledger
-        "scheduled", "unsent", "generated", "dropped_newest", "dropped_oldest", "delivered",
+        "scheduled", "unsent", "generated", "dropped_newest", "dropped_oldest", "dropped", "delivered",
         "failed", "unresolved", "unresolved_in_flight", "unresolved_queued", "ledger_ok",
         // throughput
         "duration_s", "offered_rate", "offered_mbps", "delivered_rate", "delivered_mbps",
@@ -351,7 +351,10 @@ const std::vector<std::string>& CsvHeader() {
     for (const char* name :
          {"late", "blocked", "max_lag_ms", "mean_lag_ms",                      // source
           "max_depth", "mean_depth",                                            // queue
+          "little.arrival_rate", "little.mean_depth", "little.predicted_depth",  // Little's law
           "backpressure", "failed_by_code",                                     // producers
+          "wire.bytes", "wire.messages", "wire.payload_bytes", "wire.bytes_per_event",
+          "wire.compression_ratio",                                             // on the wire
           "cpu_user_s", "cpu_system_s", "peak_rss_mb", "wall_s",                // process
           "broker", "broker_count", "kafka_version", "topic",                   // set-up
           "threads", "client", "delivery",
@@ -474,6 +477,23 @@ void ConsoleReporter::Finalize() {
     for (const auto& b : p.bad_line_examples) out_ << "    bad line " << b << "\n";
   }
 
+  size_t held = 0, failed = 0;
+  for (const CellResult& r : cells_) {
+    for (const auto& e : r.expectations) (e.passed ? held : failed) += 1;
+  }
+  if (held + failed > 0) {
+    out_ << "\nexpectations: " << held << " held, " << failed << " failed\n";
+    for (const CellResult& r : cells_) {
+      for (const auto& e : r.expectations) {
+        if (e.passed) continue;
+        out_ << "  FAILED cell " << r.cell << " rep " << r.repetition;
+        for (const auto& p : r.scenario.parameters) out_ << " " << p.key << "=" << p.value;
+        out_ << ": " << e.column << ": expected " << e.expected << ", measured " << e.measured
+             << " (" << e.where << ")\n";
+      }
+    }
+  }
+
   bool any_error = false;
   for (const CellResult& r : cells_) {
     if (r.error.empty()) continue;
@@ -526,7 +546,9 @@ void CsvReporter::ReportContext(const sluice::ReportContext& context) {
   WriteCsvRow(out_, header);
 }
 
-void CsvReporter::ReportCell(const CellResult& r) {
+void CsvReporter::ReportCell(const CellResult& r) { WriteCsvRow(out_, CsvRow(r, swept_keys_)); }
+
+std::vector<std::string> CsvRow(const CellResult& r, const std::vector<std::string>& swept_keys) {
   const Scenario& s = r.scenario;
   std::vector<std::string> f = {
       s.name,
@@ -537,6 +559,7 @@ void CsvReporter::ReportCell(const CellResult& r) {
       std::to_string(r.generated),
       std::to_string(r.dropped_newest),
       std::to_string(r.dropped_oldest),
+      std::to_string(r.dropped()),
       std::to_string(r.delivered),
       std::to_string(r.failed),
       std::to_string(r.unresolved),
@@ -571,8 +594,16 @@ void CsvReporter::ReportCell(const CellResult& r) {
       NsAsMs(r.mean_lag_ns),
       std::to_string(r.max_depth),
       Fixed(r.mean_depth, 3),
+      Fixed(r.little_arrival_rate, 3),
+      Fixed(r.little_mean_depth, 3),
+      Fixed(r.little_predicted_depth, 3),
       std::to_string(r.backpressure),
       FailedByCode(r.failed_by_code),
+      std::to_string(r.wire_bytes),
+      std::to_string(r.wire_messages),
+      std::to_string(r.wire_payload_bytes),
+      r.wire_messages ? Fixed(static_cast<double>(r.wire_bytes) / r.wire_messages, 3) : "",
+      r.wire_bytes ? Fixed(static_cast<double>(r.wire_payload_bytes) / r.wire_bytes, 4) : "",
       Fixed(r.cpu_user_s, 6),
       Fixed(r.cpu_system_s, 6),
       Fixed(static_cast<double>(r.peak_rss_bytes) / 1e6, 3),
@@ -590,8 +621,8 @@ void CsvReporter::ReportCell(const CellResult& r) {
       s.source_kind == SourceKind::kReplay ? "" : Fixed(s.source.rate, 3),
       r.error};
   f.insert(f.end(), rest.begin(), rest.end());
-  for (const auto& key : swept_keys_) f.push_back(ParameterValue(s, key));
-  WriteCsvRow(out_, f);
+  for (const auto& key : swept_keys) f.push_back(ParameterValue(s, key));
+  return f;
 }
 
 void CsvReporter::Finalize() { out_.flush(); }
@@ -621,6 +652,35 @@ void TypesCsvReporter::ReportCell(const CellResult& r) {
 }
 
 void TypesCsvReporter::Finalize() { out_.flush(); }
+
+// ---- expectations.csv ---------------------------------------------------------
+
+void ExpectationsCsvReporter::ReportContext(const sluice::ReportContext& context) {
+  swept_keys_ = SweptKeys(context);
+  std::vector<std::string> header = {"scenario", "cell", "repetition"};
+  header.insert(header.end(), swept_keys_.begin(), swept_keys_.end());
+  for (const char* h : {"column", "condition", "expected", "measured", "passed", "where"}) {
+    header.push_back(h);
+  }
+  WriteCsvRow(out_, header);
+}
+
+void ExpectationsCsvReporter::ReportCell(const CellResult& r) {
+  for (const ExpectationOutcome& e : r.expectations) {
+    std::vector<std::string> f = {r.scenario.name, std::to_string(r.cell),
+                                  std::to_string(r.repetition)};
+    for (const auto& key : swept_keys_) f.push_back(ParameterValue(r.scenario, key));
+    f.push_back(e.column);
+    f.push_back(e.condition);
+    f.push_back(e.expected);
+    f.push_back(e.measured);
+    f.push_back(e.passed ? "true" : "false");
+    f.push_back(e.where);
+    WriteCsvRow(out_, f);
+  }
+}
+
+void ExpectationsCsvReporter::Finalize() { out_.flush(); }
 
 // ---- report.json --------------------------------------------------------------
 
@@ -744,6 +804,19 @@ void WriteScenario(JsonWriter& w, const ScenarioPlan& plan) {
   WriteProperties(w, p.kafka);
   w.EndObject();
 
+  w.Key("expect").BeginArray();
+  for (const ExpectationSpec& e : s.expectations) {
+    w.BeginObject();
+    w.Key("column").Str(e.column);
+    w.Key("condition").Str(e.condition);
+    w.Key("when").BeginObject();
+    for (const auto& condition : e.when) w.Key(condition.key).Str(condition.value);
+    w.EndObject();
+    w.Key("where").Str(e.where.ToString());
+    w.EndObject();
+  }
+  w.EndArray();
+
   w.Key("repeat").Int(s.repeat);
   w.Key("swept_keys").BeginArray();
   for (const auto& key : plan.swept_keys) w.Str(key);
@@ -831,6 +904,7 @@ void JsonReporter::ReportCell(const CellResult& r) {
   w.Key("generated").Uint(r.generated);
   w.Key("dropped_newest").Uint(r.dropped_newest);
   w.Key("dropped_oldest").Uint(r.dropped_oldest);
+  w.Key("dropped").Uint(r.dropped());
   w.Key("delivered").Uint(r.delivered);
   w.Key("failed").Uint(r.failed);
   w.Key("unresolved").Uint(r.unresolved);
@@ -861,10 +935,21 @@ void JsonReporter::ReportCell(const CellResult& r) {
   w.Key("queue").BeginObject();
   w.Key("max_depth").Uint(r.max_depth);
   w.Key("mean_depth").Num(r.mean_depth);
+  w.Key("little").BeginObject();
+  w.Key("arrival_rate").Num(r.little_arrival_rate);
+  w.Key("mean_depth").Num(r.little_mean_depth);
+  w.Key("predicted_depth").Num(r.little_predicted_depth);
+  w.EndObject();
   w.EndObject();
 
   w.Key("producers").BeginObject();
   w.Key("backpressure").Uint(r.backpressure);
+  w.EndObject();
+
+  w.Key("wire").BeginObject();
+  w.Key("bytes").Uint(r.wire_bytes);
+  w.Key("messages").Uint(r.wire_messages);
+  w.Key("payload_bytes").Uint(r.wire_payload_bytes);
   w.EndObject();
 
   w.Key("process").BeginObject();
@@ -905,6 +990,24 @@ void JsonReporter::ReportCell(const CellResult& r) {
     for (const auto& b : p.bad_line_examples) w.Str(b);
     w.EndArray();
     w.EndObject();
+  }
+
+  w.Key("expectations");
+  if (!r.expectations_checked) {
+    w.Null();
+  } else {
+    w.BeginArray();
+    for (const ExpectationOutcome& e : r.expectations) {
+      w.BeginObject();
+      w.Key("column").Str(e.column);
+      w.Key("condition").Str(e.condition);
+      w.Key("expected").Str(e.expected);
+      w.Key("measured").Str(e.measured);
+      w.Key("passed").Bool(e.passed);
+      w.Key("where").Str(e.where);
+      w.EndObject();
+    }
+    w.EndArray();
   }
   w.Key("error").StrOrNull(r.error);
   w.EndObject();
@@ -988,12 +1091,13 @@ void ResultsFolder::WriteFile(const std::string& file_name, const std::string& c
 
 void ResultsFolder::WriteAll(const sluice::ReportContext& context,
                              const std::vector<CellResult>& cells) const {
-  std::ostringstream csv, types, json;
+  std::ostringstream csv, types, json, expectations;
   CsvReporter csv_reporter(csv);
   TypesCsvReporter types_reporter(types);
   JsonReporter json_reporter(json);
+  ExpectationsCsvReporter expectations_reporter(expectations);
   for (Reporter* r : std::initializer_list<Reporter*>{&csv_reporter, &types_reporter,
-                                                      &json_reporter}) {
+                                                      &json_reporter, &expectations_reporter}) {
     r->ReportContext(context);
     for (const CellResult& cell : cells) r->ReportCell(cell);
     r->Finalize();
@@ -1001,6 +1105,9 @@ void ResultsFolder::WriteAll(const sluice::ReportContext& context,
   WriteFile("report.csv", csv.str());
   WriteFile("types.csv", types.str());
   WriteFile("report.json", json.str());
+  bool checked = false;
+  for (const CellResult& cell : cells) checked = checked || !cell.expectations.empty();
+  if (checked) WriteFile("expectations.csv", expectations.str());
   for (const CellResult& cell : cells) {
     for (int i = 0; i < 3; ++i) {
       const auto& h = LatencyOf(cell, i);

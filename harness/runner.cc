@@ -198,11 +198,34 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     for (auto& c : clients) d += c->counters().delivered.Get();
     return d;
   };
+  // Little's law window: from the end of the warm-up to the source's last
+  // push; events that entered the queue are generated - dropped_newest.
+  const SourceCounters& live = source.counters();
+  auto entered = [&live] { return live.generated.Get() - live.dropped_newest.Get(); };
+  const int64_t measured_from = epoch + scenario.warmup_ns;
+  int64_t little_start = 0, little_end = 0;
+  uint64_t little_entered_start = 0, little_entered_end = 0;
+  double little_depth_sum = 0;
+  uint64_t little_samples = 0;
   while (workers_running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (!source_finished.load()) {
-      depth_sum += static_cast<double>(queue.Depth());
+      const auto depth = static_cast<double>(queue.Depth());
+      depth_sum += depth;
       ++depth_samples;
+      const int64_t t = NowNs();
+      if (t >= measured_from) {
+        if (little_start == 0) {
+          little_start = t;
+          little_entered_start = entered();
+        } else {
+          little_depth_sum += depth;
+          ++little_samples;
+        }
+      }
+    } else if (little_start != 0 && little_end == 0) {
+      little_end = NowNs();
+      little_entered_end = entered();
     }
     int64_t now = NowNs();
     if (now >= next_status && options_.on_status) {
@@ -233,6 +256,10 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   }
   source_thread.join();
   for (auto& t : worker_threads) t.join();
+  if (little_start != 0 && little_end == 0) {
+    little_end = NowNs();
+    little_entered_end = entered();
+  }
 
   // Interrupted: what the workers left in the queue has no outcome.
   uint64_t left_in_queue = 0;
@@ -329,6 +356,25 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   result.end_to_end = e2e;
   result.queue_wait = wait;
   result.kafka = kafka;
+  for (auto& c : clients) {
+    result.wire_bytes += c->counters().wire_bytes.Get();
+    result.wire_messages += c->counters().wire_messages.Get();
+    result.wire_payload_bytes += c->counters().wire_payload_bytes.Get();
+  }
+  if (little_samples > 0 && little_end > little_start) {
+    result.little_arrival_rate =
+        static_cast<double>(little_entered_end - little_entered_start) / ((little_end - little_start) / 1e9);
+    result.little_mean_depth = little_depth_sum / little_samples;
+    if (wait->TotalCount() > 0) {
+      // Queue wait is measured from the intended time; an event entered the
+      // queue only when the source handed it over, mean_lag later.
+      const uint64_t measured = sc.generated_measured.Get();
+      const double lag_ns =
+          measured ? static_cast<double>(sc.lag_sum_measured_ns.Get()) / measured : 0.0;
+      const double in_queue_ns = std::max(0.0, wait->Mean() - lag_ns);
+      result.little_predicted_depth = result.little_arrival_rate * in_queue_ns / 1e9;
+    }
+  }
 
   const double window = scenario.duration_ns / 1e9;
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "sluice/expectation.h"
 #include "sluice/units.h"
 
 namespace sluice {
@@ -550,10 +551,50 @@ ReplaySourceSpec ReadReplay(const Context& ctx, const YAML::Node& node, const st
   return r;
 }
 
+// expect: { column: condition, ... }; `when` is empty for the top-level map.
+void ReadExpectMap(const Context& ctx, const YAML::Node& node, const std::string& key,
+                   const std::vector<Parameter>& when, std::vector<ExpectationSpec>* out) {
+  if (!node.IsMap()) {
+    ctx.Fail(node, key, "expected a map of report column: condition, got " + Describe(node));
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    ExpectationSpec e;
+    e.column = it->first.Scalar();
+    e.key = key + "." + e.column;
+    e.condition = ScalarOf(ctx, it->second, e.key, "a condition like '< 250ms' or 0");
+    e.where = ctx.Where(it->second, e.key);
+    e.column_where = ctx.Where(it->first, e.key);
+    e.when = when;
+    out->push_back(std::move(e));
+  }
+}
+
+// expect_when: [ { when: { swept.key: value, ... }, expect: { ... } }, ... ]
+void ReadExpectWhen(const Context& ctx, const YAML::Node& node, std::vector<ExpectationSpec>* out) {
+  if (!node.IsSequence()) {
+    ctx.Fail(node, "expect_when", "expected a list of {when: {swept.key: value}, expect: {...}}");
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string item = "expect_when." + std::to_string(i);
+    MapReader entry(ctx, node[i], item, {"when", "expect"});
+    YAML::Node when_node = entry.Require("when");
+    if (!when_node.IsMap() || when_node.size() == 0) {
+      ctx.Fail(when_node, entry.Key("when"), "expected a map of swept key: value");
+    }
+    std::vector<Parameter> when;
+    for (auto it = when_node.begin(); it != when_node.end(); ++it) {
+      const std::string k = entry.Key("when") + "." + it->first.Scalar();
+      when.push_back({it->first.Scalar(), ScalarOf(ctx, it->second, k, "a swept value"),
+                      ctx.Where(it->second, k)});
+    }
+    ReadExpectMap(ctx, entry.Require("expect"), entry.Key("expect"), when, out);
+  }
+}
+
 Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
   MapReader top(ctx, root, "",
                 {"name", "description", "seed", "duration", "warmup", "broker", "topic", "source",
-                 "queue", "producers", "sweep", "repeat", "pipeline"});
+                 "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when"});
   Scenario s;
   s.file = ctx.file();
   s.name = top.Has("name") ? ReadName(ctx, top.Get("name"), "name")
@@ -655,6 +696,9 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
                                                 {"block", WhenFull::kBlock}});
     }
   }
+
+  if (top.Has("expect")) ReadExpectMap(ctx, top.Get("expect"), "expect", {}, &s.expectations);
+  if (top.Has("expect_when")) ReadExpectWhen(ctx, top.Get("expect_when"), &s.expectations);
 
   if (top.Has("producers")) {
     MapReader p(ctx, top.Get("producers"), "producers",
@@ -822,6 +866,10 @@ Scenario BuildCell(const std::string& path, const std::vector<Override>& overrid
 
 }  // namespace
 
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  return Suggest(word, candidates);
+}
+
 ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides) {
   Context ctx(path);
   YAML::Node root = LoadYaml(path);
@@ -895,6 +943,7 @@ ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& o
     }
     plan.cells.push_back(BuildCell(path, sets, cell));
   }
+  ValidateExpectations(plan);
   return plan;
 }
 

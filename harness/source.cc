@@ -336,6 +336,10 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
     counters_.lag_sum_ns.Add(static_cast<uint64_t>(lag));
     counters_.max_lag_ns.Max(static_cast<uint64_t>(lag));
     if (lag > kLateNs) counters_.late.Add();
+    if (event.intended_ns >= warmup_ns_) {
+      counters_.generated_measured.Add();
+      counters_.lag_sum_measured_ns.Add(static_cast<uint64_t>(lag));
+    }
     counters_.generated.Add();
     counters_.generated_by_type[event.type].Add();
     CountScheduled(event);

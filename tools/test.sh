@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # One command from a fresh clone: install what is missing, build, and run
-# the whole test suite: unit, integration on the embedded broker, and the
-# tests against a real 3-broker Kafka cluster on loopback (label real-kafka;
-# tools/kafka-local setup installs Java 17 and Maven where missing and fetches
-# the Kafka jars once). Arguments go to ctest, e.g. tools/test.sh -L unit, or
-# tools/test.sh -LE real-kafka to leave the real cluster out.
+# the whole test suite: unit, integration on the embedded broker, the
+# backpressure experiments of scenarios/ci/ (label experiments; results go to
+# results/ci/), and the tests against a real 3-broker Kafka cluster on
+# loopback (label real-kafka; tools/kafka-local setup installs Java 17 and
+# Maven where missing and fetches the Kafka jars once). Arguments go to
+# ctest, e.g. tools/test.sh -L unit, or tools/test.sh -LE real-kafka.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh

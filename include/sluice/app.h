@@ -7,6 +7,8 @@
 //   3  the run failed: broker unreachable, topic refused, fatal librdkafka
 //      error, or interrupted
 //   4  the results could not be written
+//   5  sluice compare: a --fail-if gate tripped
+//   6  every cell ran, but an expectation of the scenario failed
 #ifndef SLUICE_APP_H_
 #define SLUICE_APP_H_
 
@@ -21,6 +23,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitUsage = 2;
 constexpr int kExitRunFailed = 3;
 constexpr int kExitResultsUnwritable = 4;
+constexpr int kExitGateTripped = 5;
+constexpr int kExitExpectationFailed = 6;
 
 // What the embedded broker does not model; printed with every run on it.
 extern const char* const kEmbeddedBrokerNote;
@@ -31,6 +35,7 @@ struct RunArgs {
   std::string bootstrap;               // --bootstrap: a real cluster
   std::string results_root = "results";
   bool quiet = false;                  // no status line
+  bool check_expectations = true;      // false: --no-expect
   std::string command_line;
 };
 

@@ -64,6 +64,11 @@ struct DeliveryCounters {
   // run end), whatever the event's intended time: the throughput.
   Counter window_delivered;
   Counter window_delivered_bytes;
+  // Totals from librdkafka's latest statistics event (STATISTICS.md):
+  // tx_bytes, txmsgs and txmsg_bytes of this client.
+  Counter wire_bytes;
+  Counter wire_messages;
+  Counter wire_payload_bytes;
   std::atomic<int64_t> live_p99_ns{0};  // published about once a second
   ErrorCounts failed_by_code;
   std::unique_ptr<Counter[]> delivered_by_type;
@@ -99,8 +104,11 @@ class ProducerClient {
   bool AwaitDelivery(int worker, int64_t timeout_us);
 
   // Flushes for at most `timeout_ns`; whatever is still queued or in flight
-  // then is purged (counted as `purged`, i.e. unresolved). Then stops the
-  // listener. Call once, after the workers have stopped producing.
+  // then is purged (counted as `purged`, i.e. unresolved). When statistics
+  // are on, waits (at most three statistics intervals) for one statistics
+  // event emitted after the flush, so the wire totals cover every message.
+  // Then stops the listener. Call once, after the workers have stopped
+  // producing.
   void Finish(int64_t timeout_ns);
 
   const DeliveryCounters& counters() const { return counters_; }
@@ -111,6 +119,7 @@ class ProducerClient {
  private:
   void Listen();
   void OnDelivery(const rd_kafka_message_t* message, int64_t now_ns);
+  void OnStatistics(const char* json);
 
   std::atomic<int64_t> epoch_ns_{0};
   const int64_t warmup_ns_;
@@ -124,6 +133,8 @@ class ProducerClient {
   std::atomic<bool> stop_listener_{false};
   std::thread listener_;
   int64_t next_publish_ns_ = 0;
+  int64_t statistics_interval_ms_ = 0;     // librdkafka's statistics.interval.ms
+  std::atomic<int64_t> last_statistics_ns_{0};  // steady clock: when the latest statistics were made
   mutable std::mutex fatal_mu_;
   std::string fatal_;
 };

@@ -116,6 +116,21 @@ class TypesCsvReporter : public Reporter {
   std::vector<std::string> swept_keys_;
 };
 
+// expectations.csv: one row per cell, repetition and expectation checked:
+// the condition as written, what it evaluated to, what was measured, and
+// whether it held.
+class ExpectationsCsvReporter : public Reporter {
+ public:
+  explicit ExpectationsCsvReporter(std::ostream& out) : out_(out) {}
+  void ReportContext(const sluice::ReportContext& context) override;
+  void ReportCell(const CellResult& result) override;
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
+  std::vector<std::string> swept_keys_;
+};
+
 // report.json: the full detail: the scenario as run, the environment, every
 // cell with its ledger, errors by code, latency summaries and types.
 class JsonReporter : public Reporter {
@@ -131,8 +146,13 @@ class JsonReporter : public Reporter {
   std::vector<std::string> cells_json_;
 };
 
-// The CSV column names, in order, before the swept keys.
+// The CSV column names, in order, before the swept keys. `error` is always
+// the last of them: the columns after it are the swept keys.
 const std::vector<std::string>& CsvHeader();
+
+// One report.csv row: the fields of CsvHeader(), then the cell's value of
+// each of `swept_keys`. Unquoted (the writer quotes).
+std::vector<std::string> CsvRow(const CellResult& result, const std::vector<std::string>& swept_keys);
 
 class ResultsError : public std::runtime_error {
  public:
@@ -151,8 +171,8 @@ class ResultsFolder {
   void WriteFile(const std::string& file_name, const std::string& content) const;
 
   // Writes every report of a finished plan: report.csv, types.csv,
-  // report.json and the .hgrm files (<cell>-<rep>.<latency>.hgrm, values in
-  // milliseconds).
+  // report.json, expectations.csv (when any expectation was checked) and the
+  // .hgrm files (<cell>-<rep>.<latency>.hgrm, values in milliseconds).
   void WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells) const;
 
  private:

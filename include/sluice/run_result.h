@@ -6,6 +6,7 @@
 #ifndef SLUICE_RUN_RESULT_H_
 #define SLUICE_RUN_RESULT_H_
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,6 +35,17 @@ struct ReplayStats {
   uint64_t passes = 0;        // passes over the file completed
   uint64_t other_type = 0;    // events counted as "(other)" past 255 type names
   std::vector<std::string> bad_line_examples;  // "LINE: reason", the first 20
+};
+
+// How one expectation of the scenario (expect:, expect_when:) fared in one
+// cell; see expectation.h.
+struct ExpectationOutcome {
+  std::string column;     // as written in the scenario, e.g. latency.end_to_end.p99
+  std::string condition;  // as written, e.g. "< 250ms"
+  std::string expected;   // the condition with every column evaluated, e.g. "< 250.00ms"
+  std::string measured;   // the column's value in this cell, e.g. "312.50ms", or "no value"
+  bool passed = false;
+  std::string where;      // file:line:column of the condition
 };
 
 struct CellResult {
@@ -77,6 +89,19 @@ struct CellResult {
   uint64_t max_depth = 0;    // highest depth seen right after a push
   double mean_depth = 0;     // time average, sampled every millisecond
 
+  // --- Little's law for the queue (L = lambda x W), over the measured window
+  //     while the source runs (from the end of the warm-up to the source's
+  //     last push). NaN when that window is empty.
+  double little_arrival_rate = NAN;  // events that entered the queue per second (generated - dropped_newest)
+  double little_mean_depth = NAN;    // time-averaged depth, sampled every millisecond
+  double little_predicted_depth = NAN;  // little_arrival_rate x (mean queue wait - mean source lag of measured events): time in the queue starts at the hand-over
+
+  // --- on the wire, from librdkafka's statistics (summed over the clients;
+  //     0 when statistics.interval.ms is 0)
+  uint64_t wire_bytes = 0;          // bytes sent to the brokers: every request, headers included (tx_bytes)
+  uint64_t wire_messages = 0;       // messages sent to the brokers (txmsgs)
+  uint64_t wire_payload_bytes = 0;  // key + value bytes of those messages, before compression (txmsg_bytes)
+
   // --- the producers
   uint64_t backpressure = 0;  // ERR__QUEUE_FULL answers from librdkafka, each retried
 
@@ -104,6 +129,10 @@ struct CellResult {
 
   bool replayed = false;  // the source was a replay: `replay` holds its figures
   ReplayStats replay;
+
+  // Filled after the run unless expectations are skipped (--no-expect).
+  bool expectations_checked = false;
+  std::vector<ExpectationOutcome> expectations;
 };
 
 }  // namespace sluice

@@ -190,6 +190,19 @@ struct Parameter {
   SourceLocation where;
 };
 
+// One line of a scenario's `expect:` map (or of an `expect_when` entry), as
+// written. Compiled and checked by expectation.h; LoadPlan() refuses one that
+// does not compile.
+struct ExpectationSpec {
+  std::string column;        // as written, e.g. latency.end_to_end.p99
+  std::string condition;     // as written, e.g. "< 250ms"
+  std::string key;           // dotted path in the file, e.g. expect_when.0.expect.dropped
+  SourceLocation where;      // of the condition
+  SourceLocation column_where;  // of the column name
+  // expect_when: the cell's swept values these must all match; empty: every cell.
+  std::vector<Parameter> when;
+};
+
 struct Scenario {
   std::string file;
   std::string name;
@@ -208,6 +221,9 @@ struct Scenario {
 
   // The swept values this scenario was built with (empty without a sweep).
   std::vector<Parameter> parameters;
+
+  // expect: and expect_when:, checked against each cell's report after it ran.
+  std::vector<ExpectationSpec> expectations;
 
   int64_t total_ns() const { return warmup_ns + duration_ns; }
 
@@ -229,6 +245,10 @@ struct ScenarioPlan {
 // Loads and validates `path`. `overrides` are "dotted.key=value" strings from
 // --set; they apply to every cell, before the sweep. Throws ScenarioError.
 ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides);
+
+// " (did you mean 'x'?)" when one of `candidates` is close to `word` (edit
+// distance), else "".
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
 
 // Canonical names, for reports.
 const char* ToString(ArrivalKind kind);

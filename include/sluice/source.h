@@ -157,6 +157,8 @@ struct SourceCounters {
   Counter unsent;          // scheduled, but the run ended before the source got to them
   Counter scheduled_measured;      // scheduled with an intended time after the warm-up
   Counter scheduled_measured_bytes;
+  Counter generated_measured;      // generated with an intended time after the warm-up
+  Counter lag_sum_measured_ns;     // lag_sum_ns over those
   std::unique_ptr<Counter[]> generated_by_type;
   std::unique_ptr<Counter[]> dropped_by_type;
 };

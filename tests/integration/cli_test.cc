@@ -115,6 +115,38 @@ TEST(Cli, RunWritesACompleteResultsFolder) {
   EXPECT_NE(json.find("\"ledger_ok\": true"), std::string::npos) << json.substr(0, 2000);
 }
 
+TEST(Cli, AFailedExpectationExits6AndIsReported) {
+  TempDir dir;
+  Outcome o = Sluice("run " + Data("expect.yaml") + " --quiet --results " + dir.path().string());
+  EXPECT_EQ(o.exit_code, 6) << o.out;
+  EXPECT_NE(o.out.find("expectations: 2 held, 1 failed"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("FAILED cell 1 rep 0 producers.threads=2: delivered: expected > 100000, measured"),
+            std::string::npos)
+      << o.out;
+  EXPECT_NE(o.out.find("expect.yaml:27:18"), std::string::npos) << o.out;
+  std::vector<fs::path> folders;
+  for (const auto& e : fs::directory_iterator(dir.path())) folders.push_back(e.path());
+  ASSERT_EQ(folders.size(), 1u);
+  const std::string csv = ReadFile(folders[0] / "expectations.csv");
+  EXPECT_EQ(csv.rfind("scenario,cell,repetition,producers.threads,column,condition,expected,measured,passed,where\n", 0), 0u) << csv;
+  EXPECT_NE(csv.find("expect,1,0,2,delivered,> 100000,> 100000,"), std::string::npos) << csv;
+  const std::string json = ReadFile(folders[0] / "report.json");
+  EXPECT_NE(json.find("\"passed\": false"), std::string::npos);
+  EXPECT_NE(json.find("\"condition\": \"> 100000\""), std::string::npos);
+}
+
+TEST(Cli, NoExpectSkipsExpectations) {
+  TempDir dir;
+  Outcome o = Sluice("run " + Data("expect.yaml") + " --quiet --no-expect --results " +
+                     dir.path().string());
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.out.find("expectations:"), std::string::npos) << o.out;
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    EXPECT_FALSE(fs::exists(e.path() / "expectations.csv"));
+    EXPECT_NE(ReadFile(e.path() / "report.json").find("\"expectations\": null"), std::string::npos);
+  }
+}
+
 TEST(Cli, UnwritableResultsRootExits4BeforeRunning) {
   Outcome o = Sluice("run " + Data("tiny.yaml") + " --quiet --results /proc/sluice-cannot-write");
   EXPECT_EQ(o.exit_code, 4) << o.out;
