@@ -82,7 +82,19 @@ RecordStats Record(std::istream& in, RecordFormat format, const std::string& tim
   Recorder recorder(time_field, out, now_us);
   std::string line, data;
   uint64_t number = 0, data_lines = 0, data_start = 0;
+  // A live recording is flushed about once a second, so that a gzip trace
+  // is readable up to then even if the process is killed.
+  auto steady_s = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  int64_t flushed_s = steady_s();
   while (std::getline(in, line)) {
+    if (int64_t t = steady_s(); t != flushed_s) {
+      out.Flush();
+      flushed_s = t;
+    }
     ++number;
     const bool cut_off = in.eof();  // no newline after it: the input ended mid-line
     if (!line.empty() && line.back() == '\r') line.pop_back();

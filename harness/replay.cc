@@ -111,6 +111,9 @@ ReplayStream::ReplayStream(const ReplaySourceSpec& spec, size_t arena_slots)
   bad_.reserve(kKeptBadLines);
   type_names_.reserve(256);
   if (type_index_ < 0) type_names_.push_back("event");
+  // Fill the reorder window now, during set-up, so that the first events
+  // are not late by the time it takes to read ahead.
+  while (!pass_ended_ && !stopped_ && heap_.size() <= window_) ReadOne();
 }
 
 void ReplayStream::Stop(std::string error) {

@@ -16,7 +16,9 @@
 // skipped and counted; a last line or event cut off by the end of the input
 // is written if it is whole JSON, else counted as cut off.
 //
-// Not thread-safe. Throws TraceError when the output cannot be written.
+// The trace is flushed about once a second, so a recording that is killed
+// keeps what it had read until then. Not thread-safe. Throws TraceError when
+// the output cannot be written.
 #ifndef SLUICE_RECORD_H_
 #define SLUICE_RECORD_H_
 

@@ -119,7 +119,9 @@ class ReplayStream final : public EventStream {
   static constexpr uint16_t kOtherType = 255;
 
   // `arena_slots` extra slots beyond the reorder window and the source's own
-  // are what the queue and the workers may hold at once.
+  // are what the queue and the workers may hold at once. Reads the first
+  // window of lines (set-up time); throws TraceError if the file cannot be
+  // opened.
   ReplayStream(const ReplaySourceSpec& spec, size_t arena_slots);
 
   bool Next(Event* event) override;

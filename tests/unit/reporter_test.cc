@@ -813,4 +813,59 @@ TEST(DetectEnvironmentTest, FillsWhatItCan) {
 }
 
 }  // namespace
+
+// ---- a replayed trace ------------------------------------------------------------
+
+TEST(ReplayReportTest, JsonAndCsvDescribeTheReplay) {
+  ScenarioPlan plan = MakePlan();
+  for (Scenario* s : {&plan.base, &plan.cells[0], &plan.cells[1]}) {
+    s->source_kind = SourceKind::kReplay;
+    s->replay.file = "traces/t.jsonl.gz";
+    s->replay.path = "/x/traces/t.jsonl.gz";
+    s->replay.time_field = "meta.dt";
+    s->replay.type_field = "type";
+    s->replay.speed = 0;
+    s->replay.loop = 0;
+  }
+  CellResult cell = MakeCell(plan, 0, 0);
+  cell.replayed = true;
+  cell.replay.lines = 1003;
+  cell.replay.bad_lines = 2;
+  cell.replay.out_of_order = 5;
+  cell.replay.passes = 3;
+  cell.replay.bad_line_examples = {"7: not a JSON object at column 1: not a JSON object",
+                                   "9 (pass 2): no time field meta.dt"};
+  Json doc = ParseJson(RunReporter<JsonReporter>(MakeContext(plan), {cell}));
+  const Json& replay = doc["scenario"]["source"]["replay"];
+  EXPECT_EQ(replay["file"].text, "traces/t.jsonl.gz");
+  EXPECT_EQ(replay["time"].text, "meta.dt");
+  EXPECT_EQ(replay["key"].type, Json::Type::kNull);
+  EXPECT_EQ(replay["type"].text, "type");
+  EXPECT_EQ(replay["speed"].text, "max");
+  EXPECT_EQ(replay["loop"].text, "forever");
+  EXPECT_FALSE(doc["scenario"]["source"].Has("rate"));
+  const Json& stats = doc["cells"][0]["replay"];
+  EXPECT_EQ(stats["lines"].text, "1003");
+  EXPECT_EQ(stats["bad_lines"].text, "2");
+  EXPECT_EQ(stats["out_of_order"].text, "5");
+  EXPECT_EQ(stats["passes"].text, "3");
+  EXPECT_EQ(stats["bad_line_examples"][1].text, "9 (pass 2): no time field meta.dt");
+
+  auto rows = ParseCsv(RunReporter<CsvReporter>(MakeContext(plan), {cell}));
+  ASSERT_EQ(rows.size(), 2u);
+  auto column = [&](const std::string& name) {
+    for (size_t i = 0; i < rows[0].size(); ++i) {
+      if (rows[0][i] == name) return rows[1][i];
+    }
+    return std::string("<no column>");
+  };
+  EXPECT_EQ(column("arrival"), "replay");
+  EXPECT_EQ(column("rate"), "");
+
+  std::string console = RunReporter<ConsoleReporter>(MakeContext(plan), {cell});
+  EXPECT_NE(console.find("1003 lines, 3 passes completed, 2 bad, 5 out of order"), std::string::npos)
+      << console;
+  EXPECT_NE(console.find("bad line 9 (pass 2): no time field meta.dt"), std::string::npos) << console;
+}
+
 }  // namespace sluice
