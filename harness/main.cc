@@ -1,8 +1,10 @@
 // sluice: parses the command line and calls into the library (app.h).
 #include <CLI/CLI.hpp>
+#include <malloc.h>
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "sluice/app.h"
@@ -26,6 +28,12 @@ std::string JoinArgs(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives every thread that allocates an arena of its own; with the
+  // dozens of librdkafka and mock-broker threads a run has, freed memory
+  // scattered over them made peak RSS grow with run length (56 MB after
+  // 10 s, 76 MB after 60 s at 20k/s). Two arenas keep it flat (59.1 vs
+  // 59.5 MB) at no measurable cost to throughput. MALLOC_ARENA_MAX wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
   CLI::App app{"sluice: how Kafka producers behave under backpressure"};
   app.require_subcommand(1);
 
