@@ -9,6 +9,7 @@
 
 #include "sluice/expectation.h"
 #include "sluice/kafka_client.h"
+#include "sluice/rate_search.h"
 #include "sluice/reporter.h"
 #include "sluice/runner.h"
 #include "sluice/scenario.h"
@@ -124,7 +125,17 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   const int cells = static_cast<int>(plan.cells.size());
   for (int c = 0; c < cells && !interrupted.load(); ++c) {
     for (int r = 0; r < plan.cells[c].repeat && !interrupted.load(); ++r) {
-      CellResult result = runner.RunCell(plan.cells[c], c, cells, r);
+      CellResult result;
+      if (plan.cells[c].source.search_max_rate) {
+        result = SearchMaxRate(runner, plan.cells[c], c, cells, r, [&](const RateProbe& p) {
+          status.End();
+          out << "  cell " << c << " rep " << r << " probe " << FormatRate(p.rate) << ": "
+              << (p.passed ? "sustained" : "not sustained: " + p.why) << "\n";
+          out.flush();
+        });
+      } else {
+        result = runner.RunCell(plan.cells[c], c, cells, r);
+      }
       status.End();
       if (!result.error.empty()) {
         failed = true;
