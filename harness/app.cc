@@ -63,8 +63,18 @@ int ValidateCommand(const std::string& scenario_file, const std::vector<std::str
   if (!LoadAndValidate(scenario_file, overrides, &plan, err)) return kExitUsage;
   out << scenario_file << ": OK: scenario '" << plan.base.name << "', " << plan.cells.size()
       << (plan.cells.size() == 1 ? " cell" : " cells") << " x " << plan.base.repeat
-      << (plan.base.repeat == 1 ? " repetition" : " repetitions") << ", "
-      << FormatDuration(plan.base.total_ns()) << " each\n";
+      << (plan.base.repeat == 1 ? " repetition" : " repetitions") << ", ";
+  const MaxRateSpec& search = plan.base.source.max_rate;
+  if (plan.base.source.search_max_rate) {
+    out << "rate: max, up to " << search.max_probes << " probes of "
+        << FormatDuration(plan.base.warmup_ns + (search.probe_ns > 0 ? search.probe_ns : plan.base.duration_ns))
+        << " each";
+  } else {
+    out << FormatDuration(plan.base.total_ns()) << " each";
+  }
+  const size_t expectations = plan.base.expectations.size();
+  if (expectations > 0) out << ", " << expectations << (expectations == 1 ? " expectation" : " expectations");
+  out << "\n";
   return kExitOk;
 }
 
