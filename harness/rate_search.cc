@@ -83,7 +83,9 @@ bool ProbePassed(const CellResult& probe, const MaxRateSpec& spec, std::string* 
   if (!probe.error.empty()) return fail("error: " + probe.error);
   if (probe.dropped() > 0) return fail("dropped " + std::to_string(probe.dropped()));
   if (probe.failed > 0) return fail("failed " + std::to_string(probe.failed));
-  if (probe.unsent > 0) return fail("unsent " + std::to_string(probe.unsent));
+  // The source thread itself may be held up for a moment at the very end on
+  // a busy machine; a backlog (block policy) leaves far more than 0.1%.
+  if (probe.unsent * 1000 > probe.scheduled) return fail("unsent " + std::to_string(probe.unsent));
   if (probe.unresolved > 0) return fail("unresolved " + std::to_string(probe.unresolved));
   if (!std::isnan(probe.depth_growth)) {
     // A queue that takes in more than leaves grows linearly: its floor in

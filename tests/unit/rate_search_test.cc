@@ -125,8 +125,12 @@ TEST(ProbePassed, ChecksEveryCriterion) {
   EXPECT_FALSE(ProbePassed(r, spec, &why));
   EXPECT_EQ(why, "dropped 1");
   r = Probe(10'000, 20'000'000);
-  r.unsent = 3;
+  r.scheduled = 10'000;
+  r.unsent = 10;  // 0.1%: the source was held up at the very end
+  EXPECT_TRUE(ProbePassed(r, spec, &why)) << why;
+  r.unsent = 11;
   EXPECT_FALSE(ProbePassed(r, spec, &why));
+  EXPECT_EQ(why, "unsent 11");
   r = Probe(10'000, 20'000'000);
   r.unresolved = 3;
   EXPECT_FALSE(ProbePassed(r, spec, &why));
