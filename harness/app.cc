@@ -9,6 +9,7 @@
 
 #include "sluice/expectation.h"
 #include "sluice/kafka_client.h"
+#include "sluice/rate_search.h"
 #include "sluice/reporter.h"
 #include "sluice/runner.h"
 #include "sluice/scenario.h"
@@ -62,8 +63,18 @@ int ValidateCommand(const std::string& scenario_file, const std::vector<std::str
   if (!LoadAndValidate(scenario_file, overrides, &plan, err)) return kExitUsage;
   out << scenario_file << ": OK: scenario '" << plan.base.name << "', " << plan.cells.size()
       << (plan.cells.size() == 1 ? " cell" : " cells") << " x " << plan.base.repeat
-      << (plan.base.repeat == 1 ? " repetition" : " repetitions") << ", "
-      << FormatDuration(plan.base.total_ns()) << " each\n";
+      << (plan.base.repeat == 1 ? " repetition" : " repetitions") << ", ";
+  const MaxRateSpec& search = plan.base.source.max_rate;
+  if (plan.base.source.search_max_rate) {
+    out << "rate: max, up to " << search.max_probes << " probes of "
+        << FormatDuration(plan.base.warmup_ns + (search.probe_ns > 0 ? search.probe_ns : plan.base.duration_ns))
+        << " each";
+  } else {
+    out << FormatDuration(plan.base.total_ns()) << " each";
+  }
+  const size_t expectations = plan.base.expectations.size();
+  if (expectations > 0) out << ", " << expectations << (expectations == 1 ? " expectation" : " expectations");
+  out << "\n";
   return kExitOk;
 }
 
@@ -124,7 +135,17 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   const int cells = static_cast<int>(plan.cells.size());
   for (int c = 0; c < cells && !interrupted.load(); ++c) {
     for (int r = 0; r < plan.cells[c].repeat && !interrupted.load(); ++r) {
-      CellResult result = runner.RunCell(plan.cells[c], c, cells, r);
+      CellResult result;
+      if (plan.cells[c].source.search_max_rate) {
+        result = SearchMaxRate(runner, plan.cells[c], c, cells, r, [&](const RateProbe& p) {
+          status.End();
+          out << "  cell " << c << " rep " << r << " probe " << FormatRate(p.rate) << ": "
+              << (p.passed ? "sustained" : "not sustained: " + p.why) << "\n";
+          out.flush();
+        });
+      } else {
+        result = runner.RunCell(plan.cells[c], c, cells, r);
+      }
       status.End();
       if (!result.error.empty()) {
         failed = true;

@@ -1,5 +1,6 @@
 #include "sluice/delivery.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -213,7 +214,9 @@ void ProducerClient::Finish(int64_t timeout_ns) {
     // Statistics are emitted on a timer: wait for one that counts every
     // message sent so far.
     const int64_t flushed = NowNs();
-    const int64_t give_up = flushed + 3 * statistics_interval_ms_ * 1'000'000;
+    // At most 2 s: with a longer statistics.interval.ms from the scenario the
+    // totals may miss what was sent last.
+    const int64_t give_up = flushed + std::min<int64_t>(3 * statistics_interval_ms_, 2000) * 1'000'000;
     while (last_statistics_ns_.load(std::memory_order_acquire) <= flushed && NowNs() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }

@@ -48,7 +48,7 @@ ColumnInfo DescribeColumn(const std::string& c) {
       "unresolved",  "unresolved_in_flight", "unresolved_queued", "late", "blocked",
       "max_lag_ms",  "mean_lag_ms",    "max_depth",      "mean_depth",   "little.mean_depth",
       "backpressure", "cpu_user_s",    "cpu_system_s",   "peak_rss_mb",  "wall_s",
-      "wire.bytes_per_event"};
+      "wire.bytes_per_event", "depth_growth"};
   ColumnInfo info;
   if (kText.count(c) > 0) {
     info.type = ColumnType::kText;
@@ -73,7 +73,7 @@ ColumnInfo DescribeColumn(const std::string& c) {
     info.dim = kBytes;
     info.scale = 1e6;
     info.unit_in_name = true;
-  } else if (EndsWith(c, "_rate") || c == "rate" || c == "little.arrival_rate") {
+  } else if (EndsWith(c, "_rate") || c == "rate" || c == "little.arrival_rate" || c == "max_rate.rate") {
     info.dim = kRate;
     info.unit_in_name = true;  // events per second is the only sensible unit
   } else if (c == "wire.bytes" || c == "wire.payload_bytes" || c == "wire.bytes_per_event") {

@@ -350,7 +350,7 @@ const std::vector<std::string>& CsvHeader() {
     }
     for (const char* name :
          {"late", "blocked", "max_lag_ms", "mean_lag_ms",                      // source
-          "max_depth", "mean_depth",                                            // queue
+          "max_depth", "mean_depth", "depth_growth",                            // queue
           "little.arrival_rate", "little.mean_depth", "little.predicted_depth",  // Little's law
           "backpressure", "failed_by_code",                                     // producers
           "wire.bytes", "wire.messages", "wire.payload_bytes", "wire.bytes_per_event",
@@ -358,7 +358,9 @@ const std::vector<std::string>& CsvHeader() {
           "cpu_user_s", "cpu_system_s", "peak_rss_mb", "wall_s",                // process
           "broker", "broker_count", "kafka_version", "topic",                   // set-up
           "threads", "client", "delivery",
-          "when_full", "queue_capacity", "arrival", "rate", "error"}) {
+          "when_full", "queue_capacity", "arrival", "rate",
+          "max_rate.rate", "max_rate.failed_rate", "max_rate.probes",  // rate: max
+          "error"}) {
       h.push_back(name);
     }
     return h;
@@ -422,6 +424,9 @@ void ConsoleReporter::Finalize() {
     header.push_back(h);
   }
   std::vector<std::vector<std::string>> rows;
+  bool searched = false;
+  for (const CellResult& r : cells_) searched = searched || r.max_rate.searched;
+  if (searched) header.push_back("max rate");
   for (const CellResult& r : cells_) {
     std::vector<std::string> row;
     for (const auto& key : swept) row.push_back(ParameterValue(r.scenario, key));
@@ -444,6 +449,12 @@ void ConsoleReporter::Finalize() {
     row.push_back(std::to_string(r.backpressure));
     row.push_back(ShortBroker(r));
     row.push_back(r.kafka_version.empty() ? "-" : r.kafka_version);
+    if (searched) {
+      row.push_back(!r.max_rate.searched ? "-"
+                    : std::isnan(r.max_rate.rate) ? "none"
+                                                  : FormatRate(r.max_rate.rate) + " (" +
+                                                        std::to_string(r.max_rate.probes) + " probes)");
+    }
     rows.push_back(std::move(row));
   }
   std::vector<size_t> width(header.size());
@@ -491,6 +502,16 @@ void ConsoleReporter::Finalize() {
         out_ << ": " << e.column << ": expected " << e.expected << ", measured " << e.measured
              << " (" << e.where << ")\n";
       }
+    }
+  }
+
+  if (searched) {
+    out_ << "\nrate: max\n";
+    for (const CellResult& r : cells_) {
+      if (!r.max_rate.searched) continue;
+      out_ << "  cell " << r.cell << " rep " << r.repetition;
+      for (const auto& p : r.scenario.parameters) out_ << " " << p.key << "=" << p.value;
+      out_ << ": " << r.max_rate.note << "\n";
     }
   }
 
@@ -594,6 +615,7 @@ std::vector<std::string> CsvRow(const CellResult& r, const std::vector<std::stri
       NsAsMs(r.mean_lag_ns),
       std::to_string(r.max_depth),
       Fixed(r.mean_depth, 3),
+      Fixed(r.depth_growth, 3),
       Fixed(r.little_arrival_rate, 3),
       Fixed(r.little_mean_depth, 3),
       Fixed(r.little_predicted_depth, 3),
@@ -619,6 +641,9 @@ std::vector<std::string> CsvRow(const CellResult& r, const std::vector<std::stri
       std::to_string(s.queue.capacity),
       s.source_kind == SourceKind::kReplay ? "replay" : ToString(s.source.arrival),
       s.source_kind == SourceKind::kReplay ? "" : Fixed(s.source.rate, 3),
+      r.max_rate.searched ? Fixed(r.max_rate.rate, 3) : "",
+      r.max_rate.searched ? Fixed(r.max_rate.failed_rate, 3) : "",
+      r.max_rate.searched ? std::to_string(r.max_rate.probes) : "",
       r.error};
   f.insert(f.end(), rest.begin(), rest.end());
   for (const auto& key : swept_keys) f.push_back(ParameterValue(s, key));
@@ -745,7 +770,18 @@ void WriteScenario(JsonWriter& w, const ScenarioPlan& plan) {
     w.EndObject();
   } else {
   w.Key("payload").Str(ToString(src.payload));
-  w.Key("rate").Num(src.rate);
+  if (src.search_max_rate) {
+    w.Key("rate").Str("max");
+    w.Key("max_rate").BeginObject();
+    w.Key("p99_below_s").Num(static_cast<double>(src.max_rate.p99_below_ns) / 1e9);
+    w.Key("probe_s").Num(static_cast<double>(src.max_rate.probe_ns > 0 ? src.max_rate.probe_ns : s.duration_ns) / 1e9);
+    w.Key("start").Num(src.max_rate.start);
+    w.Key("limit").Num(src.max_rate.limit);
+    w.Key("max_probes").Int(src.max_rate.max_probes);
+    w.EndObject();
+  } else {
+    w.Key("rate").Num(src.rate);
+  }
   w.Key("arrival").Str(ToString(src.arrival));
   if (src.arrival == ArrivalKind::kBursty) {
     w.Key("bursty").BeginObject();
@@ -935,6 +971,7 @@ void JsonReporter::ReportCell(const CellResult& r) {
   w.Key("queue").BeginObject();
   w.Key("max_depth").Uint(r.max_depth);
   w.Key("mean_depth").Num(r.mean_depth);
+  w.Key("depth_growth").Num(r.depth_growth);
   w.Key("little").BeginObject();
   w.Key("arrival_rate").Num(r.little_arrival_rate);
   w.Key("mean_depth").Num(r.little_mean_depth);
@@ -992,6 +1029,26 @@ void JsonReporter::ReportCell(const CellResult& r) {
     w.EndObject();
   }
 
+  w.Key("max_rate");
+  if (!r.max_rate.searched) {
+    w.Null();
+  } else {
+    w.BeginObject();
+    w.Key("rate").Num(r.max_rate.rate);
+    w.Key("failed_rate").Num(r.max_rate.failed_rate);
+    w.Key("probes").Int(r.max_rate.probes);
+    w.Key("note").Str(r.max_rate.note);
+    w.Key("list").BeginArray();
+    for (const RateProbe& p : r.max_rate.list) {
+      w.BeginObject();
+      w.Key("rate").Num(p.rate);
+      w.Key("passed").Bool(p.passed);
+      w.Key("why").Str(p.why);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   w.Key("expectations");
   if (!r.expectations_checked) {
     w.Null();

@@ -207,6 +207,12 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   uint64_t little_entered_start = 0, little_entered_end = 0;
   double little_depth_sum = 0;
   uint64_t little_samples = 0;
+  // The lowest depth in each half of the measured window: a queue that
+  // keeps growing has a higher floor in the second half; a passing burst or
+  // a stall of the machine does not raise the floor.
+  const int64_t half_way = epoch + scenario.warmup_ns + scenario.duration_ns / 2;
+  double half_floor[2] = {0, 0};
+  uint64_t half_samples[2] = {0, 0};
   while (workers_running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     if (!source_finished.load()) {
@@ -221,6 +227,9 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
         } else {
           little_depth_sum += depth;
           ++little_samples;
+          const int half = t < half_way ? 0 : 1;
+          half_floor[half] = half_samples[half] == 0 ? depth : std::min(half_floor[half], depth);
+          ++half_samples[half];
         }
       }
     } else if (little_start != 0 && little_end == 0) {
@@ -360,6 +369,9 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     result.wire_bytes += c->counters().wire_bytes.Get();
     result.wire_messages += c->counters().wire_messages.Get();
     result.wire_payload_bytes += c->counters().wire_payload_bytes.Get();
+  }
+  if (half_samples[0] > 0 && half_samples[1] > 0) {
+    result.depth_growth = half_floor[1] - half_floor[0];
   }
   if (little_samples > 0 && little_end > little_start) {
     result.little_arrival_rate =

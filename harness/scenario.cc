@@ -420,7 +420,8 @@ KeySpec ReadKeys(const Context& ctx, const YAML::Node& node, const std::string& 
 
 SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
                                   const std::string& key) {
-  MapReader map(ctx, node, key, {"rate", "arrival", "bursty", "ramp", "events", "keys", "payload"});
+  MapReader map(ctx, node, key,
+                {"rate", "arrival", "bursty", "ramp", "events", "keys", "payload", "max_rate"});
   SyntheticSourceSpec src;
   if (map.Has("payload")) {
     src.payload = ReadChoice<PayloadFormat>(ctx, map.Get("payload"), map.Key("payload"),
@@ -428,7 +429,33 @@ SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
                                              {"bluesky", PayloadFormat::kBluesky},
                                              {"wikipedia", PayloadFormat::kWikipedia}});
   }
-  src.rate = ReadRate(ctx, map.Require("rate"), map.Key("rate"), 1e-3, 1e9);
+  if (map.Require("rate").IsScalar() && map.Get("rate").Scalar() == "max") {
+    src.search_max_rate = true;
+    if (!map.Has("max_rate")) {
+      ctx.Fail(map.Get("rate"), map.Key("rate"),
+               "rate: max needs max_rate: {p99_below: 50ms} (and optionally probe, start, limit, "
+               "max_probes)");
+    }
+    MapReader m(ctx, map.Get("max_rate"), map.Key("max_rate"),
+                {"p99_below", "probe", "start", "limit", "max_probes"});
+    MaxRateSpec& spec = src.max_rate;
+    spec.p99_below_ns = ReadDuration(ctx, m.Require("p99_below"), m.Key("p99_below"), 1000, 3600e9);
+    if (m.Has("probe")) spec.probe_ns = ReadDuration(ctx, m.Get("probe"), m.Key("probe"), 100'000'000, 3600e9);
+    if (m.Has("start")) spec.start = ReadRate(ctx, m.Get("start"), m.Key("start"), 1, 1e9);
+    if (m.Has("limit")) spec.limit = ReadRate(ctx, m.Get("limit"), m.Key("limit"), 1, 1e9);
+    if (m.Has("max_probes")) {
+      spec.max_probes = static_cast<int>(ReadInt(ctx, m.Get("max_probes"), m.Key("max_probes"), 1, 100));
+    }
+    if (spec.start > spec.limit) {
+      ctx.Fail(m.Get("start"), m.Key("start"), "the first rate tried is above limit");
+    }
+    src.rate = spec.start;
+  } else {
+    src.rate = ReadRate(ctx, map.Require("rate"), map.Key("rate"), 1e-3, 1e9);
+    if (map.Has("max_rate")) {
+      ctx.Fail(map.Get("max_rate"), map.Key("max_rate"), "is only used with rate: max");
+    }
+  }
   if (map.Has("arrival")) {
     src.arrival = ReadChoice<ArrivalKind>(ctx, map.Get("arrival"), map.Key("arrival"),
                                           {{"constant", ArrivalKind::kConstant},

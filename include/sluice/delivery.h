@@ -105,8 +105,8 @@ class ProducerClient {
 
   // Flushes for at most `timeout_ns`; whatever is still queued or in flight
   // then is purged (counted as `purged`, i.e. unresolved). When statistics
-  // are on, waits (at most three statistics intervals) for one statistics
-  // event emitted after the flush, so the wire totals cover every message.
+  // are on, waits (at most three statistics intervals, and at most 2 s) for
+  // statistics made after the flush, so the wire totals cover every message.
   // Then stops the listener. Call once, after the workers have stopped
   // producing.
   void Finish(int64_t timeout_ns);

@@ -48,6 +48,23 @@ struct ExpectationOutcome {
   std::string where;      // file:line:column of the condition
 };
 
+// One probe of a `rate: max` search (rate_search.h).
+struct RateProbe {
+  double rate = 0;       // offered events per second
+  bool passed = false;
+  std::string why;       // what failed, e.g. "dropped 1234"; "" when passed
+};
+
+// What a `rate: max` search found, for one cell and repetition.
+struct RateSearchResult {
+  bool searched = false;
+  double rate = NAN;         // the highest offered rate that passed every probe criterion
+  double failed_rate = NAN;  // the lowest rate that failed (NaN: none failed)
+  int probes = 0;
+  std::vector<RateProbe> list;  // in the order they ran
+  std::string note;             // how the search ended
+};
+
 struct CellResult {
   int cell = 0;        // index in the sweep, from 0
   int repetition = 0;  // from 0
@@ -88,6 +105,7 @@ struct CellResult {
   // --- the queue
   uint64_t max_depth = 0;    // highest depth seen right after a push
   double mean_depth = 0;     // time average, sampled every millisecond
+  double depth_growth = NAN; // lowest depth in the second half of the measured window minus the lowest in the first
 
   // --- Little's law for the queue (L = lambda x W), over the measured window
   //     while the source runs (from the end of the warm-up to the source's
@@ -129,6 +147,10 @@ struct CellResult {
 
   bool replayed = false;  // the source was a replay: `replay` holds its figures
   ReplayStats replay;
+
+  // `rate: max`: the search; the other figures are those of the probe at
+  // the rate found (or of the last probe when none passed).
+  RateSearchResult max_rate;
 
   // Filled after the run unless expectations are skipped (--no-expect).
   bool expectations_checked = false;

@@ -95,8 +95,19 @@ struct RampSpec {
 // Jetstream commits and MediaWiki recent changes.
 enum class PayloadFormat { kText, kBluesky, kWikipedia };
 
+// rate: max: search each cell's highest sustainable rate (rate_search.h).
+struct MaxRateSpec {
+  int64_t p99_below_ns = 0;   // end-to-end p99 bound a probe must stay under
+  int64_t probe_ns = 0;       // measured length of a probe (default: duration)
+  double start = 1000;        // first rate tried
+  double limit = 1e6;         // never tried above this
+  int max_probes = 16;
+};
+
 struct SyntheticSourceSpec {
-  double rate = 1000;  // mean events per second
+  double rate = 1000;  // mean events per second (with rate: max, of the probe being run)
+  bool search_max_rate = false;  // rate: max
+  MaxRateSpec max_rate;
   ArrivalKind arrival = ArrivalKind::kConstant;
   BurstSpec bursty;
   RampSpec ramp;

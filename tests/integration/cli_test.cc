@@ -147,6 +147,24 @@ TEST(Cli, NoExpectSkipsExpectations) {
   }
 }
 
+TEST(Cli, CompareExitCodes) {
+  TempDir dir;
+  ASSERT_EQ(Sluice("run " + Data("tiny.yaml") + " --quiet --results " + dir.path().string()).exit_code, 0);
+  std::string run;
+  for (const auto& e : fs::directory_iterator(dir.path())) run = e.path().string();
+  Outcome o = Sluice("compare " + run + " " + run + "/report.csv");
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_NE(o.out.find("producers.threads"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("+0.0%"), std::string::npos) << o.out;
+  o = Sluice("compare " + run + " " + run + " --fail-if 'dropped >= 0'");
+  EXPECT_EQ(o.exit_code, 5) << o.out;
+  EXPECT_NE(o.out.find("gates tripped (2)"), std::string::npos) << o.out;
+  o = Sluice("compare " + run + " " + Data("tiny.yaml"));
+  EXPECT_EQ(o.exit_code, 2) << o.out;
+  EXPECT_NE(o.out.find("tiny.yaml: "), std::string::npos) << o.out;
+  EXPECT_EQ(Sluice("compare " + run).exit_code, 2);
+}
+
 TEST(Cli, UnwritableResultsRootExits4BeforeRunning) {
   Outcome o = Sluice("run " + Data("tiny.yaml") + " --quiet --results /proc/sluice-cannot-write");
   EXPECT_EQ(o.exit_code, 4) << o.out;

@@ -333,6 +333,38 @@ TEST_F(ScenarioFile, MissingFileIsAScenarioError) {
 }
 
 // Every scenario we ship must load and pass librdkafka's checks.
+TEST_F(ScenarioFile, RateMaxReadsItsSearch) {
+  ScenarioPlan plan = LoadPlan(
+      Write(Replace(kValid, "rate: 50k/s",
+                    "rate: max\n    max_rate: { p99_below: 50ms, probe: 3s, start: 2k/s, limit: 2M/s, "
+                    "max_probes: 9 }")),
+      {});
+  const SyntheticSourceSpec& src = plan.cells.at(0).source;
+  EXPECT_TRUE(src.search_max_rate);
+  EXPECT_EQ(src.max_rate.p99_below_ns, 50'000'000);
+  EXPECT_EQ(src.max_rate.probe_ns, 3'000'000'000);
+  EXPECT_DOUBLE_EQ(src.max_rate.start, 2000);
+  EXPECT_DOUBLE_EQ(src.max_rate.limit, 2e6);
+  EXPECT_EQ(src.max_rate.max_probes, 9);
+  EXPECT_DOUBLE_EQ(src.rate, 2000);  // the first probe's
+  EXPECT_FALSE(LoadPlan(Write(kValid), {}).cells.at(0).source.search_max_rate);
+}
+
+TEST_F(ScenarioFile, RateMaxNeedsItsBoundAndNothingElseTakesIt) {
+  ScenarioError e = ErrorOf(Replace(kValid, "rate: 50k/s", "rate: max"));
+  EXPECT_NE(std::string(e.what()).find("rate: max needs max_rate: {p99_below"), std::string::npos) << e.what();
+  e = ErrorOf(Replace(kValid, "rate: 50k/s", "rate: max\n    max_rate: { probe: 3s }"));
+  EXPECT_NE(std::string(e.what()).find("source.synthetic.max_rate.p99_below: required key is missing"),
+            std::string::npos)
+      << e.what();
+  e = ErrorOf(Replace(kValid, "rate: 50k/s", "rate: 50k/s\n    max_rate: { p99_below: 50ms }"));
+  EXPECT_NE(std::string(e.what()).find("is only used with rate: max"), std::string::npos) << e.what();
+  e = ErrorOf(Replace(kValid, "rate: 50k/s", "rate: max\n    max_rate: { p99_below: 50ms, start: 5k/s, limit: 1k/s }"));
+  EXPECT_NE(std::string(e.what()).find("above limit"), std::string::npos) << e.what();
+  e = ErrorOf(Replace(kValid, "rate: 50k/s", "rate: max\n    max_rate: { p99_below: 50, max_probes: 0 }"));
+  EXPECT_NE(std::string(e.what()).find("max_rate.p99_below"), std::string::npos) << e.what();
+}
+
 TEST(ShippedScenarios, AllValidate) {
   int seen = 0;
   for (const auto& entry : fs::recursive_directory_iterator(SLUICE_SCENARIOS_DIR)) {
