@@ -201,7 +201,13 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   // Little's law window: from the end of the warm-up to the source's last
   // push; events that entered the queue are generated - dropped_newest.
   const SourceCounters& live = source.counters();
-  auto entered = [&live] { return live.generated.Get() - live.dropped_newest.Get(); };
+  auto entered = [&live] {
+    // Read live from the source thread, which counts a drop a moment before
+    // the event it generated: never let that moment wrap around.
+    const uint64_t dropped = live.dropped_newest.Get();
+    const uint64_t generated = live.generated.Get();
+    return generated > dropped ? generated - dropped : 0;
+  };
   const int64_t measured_from = epoch + scenario.warmup_ns;
   int64_t little_start = 0, little_end = 0;
   uint64_t little_entered_start = 0, little_entered_end = 0;
