@@ -4,7 +4,13 @@
 #include <benchmark/benchmark.h>
 
 #include "sluice/payload.h"
+#include "sluice/bounded_queue.h"
+#include "sluice/clock.h"
 #include "sluice/source.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -66,6 +72,49 @@ void BM_FormatKey(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_FormatKey);
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// How close the pacer keeps to schedule: a constant stream at `rate` for
+// half a second into a queue that a consumer thread drains. Counters: the
+// share of events handed over more than 1 ms late, and the mean and
+// maximum lag behind the intended time.
+void BM_PacerSchedule(benchmark::State& state) {
+  Scenario scenario;
+  scenario.duration_ns = 500'000'000;
+  scenario.source = Spec(ArrivalKind::kConstant);
+  scenario.source.rate = static_cast<double>(state.range(0));
+  scenario.queue.capacity = 1 << 20;
+  scenario.queue.when_full = WhenFull::kDropNewest;
+  double late = 0, mean_lag_us = 0, max_lag_us = 0, events = 0;
+  for (auto _ : state) {
+    BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
+    Source source(scenario, queue, 1);
+    std::atomic<bool> stop{false}, done{false};
+    std::thread drain([&] {
+      auto token = queue.MakeConsumerToken();
+      std::vector<Event> batch(1024);
+      while (!done.load() || queue.Depth() > 0) queue.PopBulk(token, batch.data(), batch.size(), 1000);
+    });
+    source.Run(NowNs() + 1'000'000, stop);
+    done.store(true);
+    drain.join();
+    const SourceCounters& c = source.counters();
+    events = static_cast<double>(c.generated.Get());
+    late = static_cast<double>(c.late.Get()) / events;
+    mean_lag_us = static_cast<double>(c.lag_sum_ns.Get()) / events / 1e3;
+    max_lag_us = static_cast<double>(c.max_lag_ns.Get()) / 1e3;
+  }
+  state.counters["events"] = events;
+  state.counters["late_share"] = late;
+  state.counters["mean_lag_us"] = mean_lag_us;
+  state.counters["max_lag_us"] = max_lag_us;
+}
+BENCHMARK(BM_PacerSchedule)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 }  // namespace
 }  // namespace sluice
