@@ -224,6 +224,11 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream
 namespace {
 
 constexpr int64_t kLateNs = 1'000'000;
+// An event due just before the end is still handed over if the source is
+// this little late for it: a wake-up a few microseconds late must not make
+// the last event of an unloaded run "unsent". Behind by more, the rest of
+// the schedule is unsent.
+constexpr int64_t kEndGraceNs = 10'000'000;
 // How long before an intended time the pacer stops sleeping and spins. With
 // the timer slack set to 1 ns, a sleep overshoots by a few microseconds.
 constexpr int64_t kSpinNs = 20'000;
@@ -280,7 +285,7 @@ void Source::CountScheduled(const Event& event) {
 void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
   // Precise sleeps: the default 50 us timer slack would delay every event.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-  const int64_t end_abs = epoch_ns + end_ns_;
+  const int64_t end_abs = epoch_ns + end_ns_ + kEndGraceNs;
   const bool paced = stream_->paced();
   Event event;
   bool more = stream_->Next(&event);
@@ -295,7 +300,7 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
         stopped = true;
         break;
       }
-      if (now >= end_ns_) break;
+      if (now >= end_ns_ + kEndGraceNs) break;
       event.intended_ns = now;
     } else if (event.intended_ns > now || ++since_clock >= kClockEvery) {
       since_clock = 0;
@@ -304,7 +309,7 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
         stopped = true;
         break;
       }
-      if (now >= end_ns_) break;  // behind schedule at the end: the rest is unsent
+      if (now >= end_ns_ + kEndGraceNs) break;  // behind at the end: the rest is unsent
       if (event.intended_ns > now) {
         WaitUntil(epoch_ns + event.intended_ns);
         now = NowNs() - epoch_ns;

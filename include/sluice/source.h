@@ -165,8 +165,8 @@ struct SourceCounters {
 
 // The pacer. Run() executes on the source thread; it returns when every
 // event scheduled before the end of the run has been handed over, when the
-// stream ends, when the wall clock passes the end (the rest is counted as
-// unsent), or on `stop`.
+// stream ends, when the wall clock passes the end by more than 10 ms (the
+// rest is counted as unsent), or on `stop`.
 // While behind schedule it reads the clock (and `stop`) every 64 events, so
 // it may hand over up to 63 events after the end, and measures lag from a
 // reading at most 63 events old.
