@@ -57,6 +57,26 @@ bool UsesEmbedded(const ScenarioPlan& plan, const std::string& bootstrap) {
 
 }  // namespace
 
+bool PrepareOutputs(const ScenarioPlan& plan, const std::string& results_root,
+                    const std::string& command_line, const std::vector<std::string>& overrides,
+                    const std::string& bootstrap, std::ostream& err, RunOutputs* outputs) {
+  outputs->stamp = UtcStamp(true);
+  try {
+    outputs->folder = std::make_unique<ResultsFolder>(results_root, plan.base.name, outputs->stamp);
+  } catch (const ResultsError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return false;
+  }
+  ReportContext& context = outputs->context;
+  context.plan = &plan;
+  context.environment = DetectEnvironment(command_line);
+  context.environment.librdkafka_version = LibrdkafkaVersion();
+  context.overrides = overrides;
+  context.broker = bootstrap;
+  if (UsesEmbedded(plan, bootstrap)) context.broker_note = kEmbeddedBrokerNote;
+  return true;
+}
+
 int ValidateCommand(const std::string& scenario_file, const std::vector<std::string>& overrides,
                     std::ostream& out, std::ostream& err) {
   ScenarioPlan plan;
@@ -100,22 +120,14 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
 
   // Create the results folder first: an unwritable one fails now, not after
   // the run.
-  const std::string stamp = UtcStamp(true);
-  std::unique_ptr<ResultsFolder> folder;
-  try {
-    folder = std::make_unique<ResultsFolder>(args.results_root, plan.base.name, stamp);
-  } catch (const ResultsError& e) {
-    err << "sluice: error: " << e.what() << "\n";
+  RunOutputs outputs;
+  if (!PrepareOutputs(plan, args.results_root, args.command_line, args.overrides, args.bootstrap,
+                      err, &outputs)) {
     return kExitResultsUnwritable;
   }
-
-  ReportContext context;
-  context.plan = &plan;
-  context.environment = DetectEnvironment(args.command_line);
-  context.environment.librdkafka_version = LibrdkafkaVersion();
-  context.overrides = args.overrides;
-  context.broker = args.bootstrap;
-  if (UsesEmbedded(plan, args.bootstrap)) context.broker_note = kEmbeddedBrokerNote;
+  const std::string& stamp = outputs.stamp;
+  std::unique_ptr<ResultsFolder>& folder = outputs.folder;
+  ReportContext& context = outputs.context;
 
   ConsoleReporter console(out);
   console.ReportContext(context);

@@ -40,14 +40,6 @@ Scenario Variant(const BenchArgs& args, const std::string& pipeline, int threads
   return s;
 }
 
-std::string UtcStamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -71,20 +63,14 @@ int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
   plan.base.repeat = args.repetitions;
   plan.swept_keys = {"pipeline", "producers.kafka.compression.type"};
 
-  const std::string stamp = UtcStamp();
-  std::unique_ptr<ResultsFolder> folder;
-  try {
-    folder = std::make_unique<ResultsFolder>(args.results_root, plan.base.name, stamp);
-  } catch (const ResultsError& e) {
-    err << "sluice: error: " << e.what() << "\n";
+  RunOutputs outputs;
+  if (!PrepareOutputs(plan, args.results_root, args.command_line, args.overrides, "", err,
+                      &outputs)) {
     return kExitResultsUnwritable;
   }
-  ReportContext context;
-  context.plan = &plan;
-  context.environment = DetectEnvironment(args.command_line);
-  context.environment.librdkafka_version = LibrdkafkaVersion();
-  context.overrides = args.overrides;
-  context.broker_note = kEmbeddedBrokerNote;
+  const std::string& stamp = outputs.stamp;
+  ReportContext& context = outputs.context;
+  std::unique_ptr<ResultsFolder>& folder = outputs.folder;
 
   RunOptions options;
   options.run_id = stamp;

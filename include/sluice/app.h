@@ -15,7 +15,11 @@
 #include <atomic>
 #include <ostream>
 #include <string>
+#include <memory>
 #include <vector>
+
+#include "sluice/reporter.h"
+#include "sluice/scenario.h"
 
 namespace sluice {
 
@@ -38,6 +42,20 @@ struct RunArgs {
   bool check_expectations = true;      // false: --no-expect
   std::string command_line;
 };
+
+// Where a run's reports go, set up before anything runs: the results folder
+// results/<name>-<UTC>/ (created now, so an unwritable root fails at once)
+// and the context every reporter gets. `plan` must outlive it.
+struct RunOutputs {
+  std::string stamp;  // the run's UTC start, compact: 20261122T041638Z
+  std::unique_ptr<ResultsFolder> folder;
+  ReportContext context;
+};
+
+// Prints the error and returns false when the folder cannot be created.
+bool PrepareOutputs(const ScenarioPlan& plan, const std::string& results_root,
+                    const std::string& command_line, const std::vector<std::string>& overrides,
+                    const std::string& bootstrap, std::ostream& err, RunOutputs* outputs);
 
 int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
                const std::atomic<bool>& interrupted);
