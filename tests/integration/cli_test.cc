@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "temp_dir.h"
 
 namespace {
 
@@ -37,19 +38,10 @@ std::string Data(const std::string& name) {
   return (fs::path(SLUICE_SCENARIOS_DIR).parent_path() / "tests" / "data" / name).string();
 }
 
-class TempDir {
+// The shared temporary folder (tests/temp_dir.h), named for this file.
+class TempDir : public sluice::test_support::TempDir {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("sluice-cli-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
+  TempDir() : sluice::test_support::TempDir("sluice-cli") {}
 };
 
 std::string ReadFile(const fs::path& p) {

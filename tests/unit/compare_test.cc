@@ -12,6 +12,7 @@
 
 #include "sluice/app.h"
 #include "sluice/reporter.h"
+#include "temp_dir.h"
 
 namespace sluice {
 namespace {
@@ -20,19 +21,10 @@ namespace fs = std::filesystem;
 
 // ---- fixtures: real reports, written by the real writers --------------------
 
-class TempDir {
+// The shared temporary folder (tests/temp_dir.h), named for this file.
+class TempDir : public sluice::test_support::TempDir {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("sluice-compare-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
+  TempDir() : sluice::test_support::TempDir("sluice-compare") {}
 };
 
 constexpr char kKey[] = "producers.kafka.linger.ms";

@@ -23,25 +23,17 @@
 #include "sluice/runner.h"
 #include "sluice/scenario.h"
 #include "sluice/source.h"
+#include "temp_dir.h"
 
 namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+// The shared temporary folder (tests/temp_dir.h), named for this file.
+class TempDir : public sluice::test_support::TempDir {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("sluice-replay-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
+  TempDir() : sluice::test_support::TempDir("sluice-replay") {}
 };
 
 std::string WriteTrace(const TempDir& dir, const std::string& name,

@@ -1,4 +1,5 @@
 #include "sluice/trace_io.h"
+#include "temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,19 +14,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+// The shared temporary folder (tests/temp_dir.h), named for this file.
+class TempDir : public sluice::test_support::TempDir {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("sluice-trace-io-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
+  TempDir() : sluice::test_support::TempDir("sluice-trace-io") {}
 };
 
 std::vector<std::string> ReadAll(TraceReader& reader) {
