@@ -10,7 +10,7 @@
 // source does under the block policy. BM_SameThread is one thread pushing and
 // popping: the cost of the operations themselves, without contention.
 
-#include "sluice/bounded_queue.h"
+#include "sluice/core/bounded_queue.h"
 
 #include <benchmark/benchmark.h>
 

@@ -2,7 +2,7 @@
 // per value; each Record iteration records exactly one value, so the Time
 // column is the cost per value.
 
-#include "sluice/latency_histogram.h"
+#include "sluice/core/latency_histogram.h"
 
 #include <benchmark/benchmark.h>
 

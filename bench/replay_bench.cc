@@ -14,10 +14,10 @@
 #include <filesystem>
 #include <string>
 
-#include "sluice/documents.h"
-#include "sluice/json_fields.h"
-#include "sluice/replay.h"
-#include "sluice/trace_io.h"
+#include "sluice/pipeline/documents.h"
+#include "sluice/pipeline/json_fields.h"
+#include "sluice/pipeline/replay.h"
+#include "sluice/pipeline/trace_io.h"
 
 namespace sluice {
 namespace {

@@ -3,10 +3,10 @@
 // 1M events/s is 1000 ns; these are a few percent of it.
 #include <benchmark/benchmark.h>
 
-#include "sluice/payload.h"
-#include "sluice/bounded_queue.h"
-#include "sluice/clock.h"
-#include "sluice/source.h"
+#include "sluice/pipeline/payload.h"
+#include "sluice/core/bounded_queue.h"
+#include "sluice/core/clock.h"
+#include "sluice/pipeline/source.h"
 
 #include <atomic>
 #include <thread>

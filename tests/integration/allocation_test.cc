@@ -13,9 +13,9 @@
 #include <fstream>
 #include <new>
 
-#include "sluice/kafka_client.h"
-#include "sluice/runner.h"
-#include "sluice/scenario.h"
+#include "sluice/pipeline/kafka_client.h"
+#include "sluice/pipeline/runner.h"
+#include "sluice/scenario/scenario.h"
 
 namespace {
 std::atomic<uint64_t> g_allocations{0};

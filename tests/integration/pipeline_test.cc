@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sluice/kafka_client.h"
-#include "sluice/runner.h"
-#include "sluice/scenario.h"
+#include "sluice/pipeline/kafka_client.h"
+#include "sluice/pipeline/runner.h"
+#include "sluice/scenario/scenario.h"
 
 namespace sluice {
 namespace {

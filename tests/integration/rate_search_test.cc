@@ -12,10 +12,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sluice/kafka_client.h"
-#include "sluice/rate_search.h"
-#include "sluice/runner.h"
-#include "sluice/scenario.h"
+#include "sluice/pipeline/kafka_client.h"
+#include "sluice/analysis/rate_search.h"
+#include "sluice/pipeline/runner.h"
+#include "sluice/scenario/scenario.h"
 
 namespace sluice {
 namespace {

@@ -33,10 +33,10 @@
 #include <thread>
 #include <vector>
 
-#include "sluice/app.h"
-#include "sluice/kafka_client.h"
-#include "sluice/runner.h"
-#include "sluice/scenario.h"
+#include "sluice/cli/app.h"
+#include "sluice/pipeline/kafka_client.h"
+#include "sluice/pipeline/runner.h"
+#include "sluice/scenario/scenario.h"
 
 namespace sluice {
 namespace {

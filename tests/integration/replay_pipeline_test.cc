@@ -9,10 +9,10 @@
 #include <fstream>
 #include <map>
 
-#include "sluice/kafka_client.h"
-#include "sluice/runner.h"
-#include "sluice/scenario.h"
-#include "sluice/trace_io.h"
+#include "sluice/pipeline/kafka_client.h"
+#include "sluice/pipeline/runner.h"
+#include "sluice/scenario/scenario.h"
+#include "sluice/pipeline/trace_io.h"
 
 namespace sluice {
 namespace {

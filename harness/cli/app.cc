@@ -1,0 +1,236 @@
+#include "sluice/cli/app.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include "sluice/report/expectation.h"
+#include "sluice/pipeline/kafka_client.h"
+#include "sluice/analysis/rate_search.h"
+#include "sluice/report/reporter.h"
+#include "sluice/pipeline/runner.h"
+#include "sluice/scenario/scenario.h"
+#include "sluice/core/units.h"
+
+namespace sluice {
+
+const char* const kEmbeddedBrokerNote =
+    "embedded broker (librdkafka's mock cluster): it ignores acks (every produce is acknowledged "
+    "once the leader appended it), has no replication, and keeps only about 5 MiB or 100,000 "
+    "batches per partition; use --bootstrap for a real cluster";
+
+namespace {
+
+std::string UtcStamp(bool compact) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, compact ? "%Y%m%dT%H%M%SZ" : "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Loads the plan and checks every librdkafka property of every cell.
+// Prints the error and returns false on bad input.
+bool LoadAndValidate(const std::string& file, const std::vector<std::string>& overrides,
+                     ScenarioPlan* plan, std::ostream& err) {
+  try {
+    *plan = LoadValidatedPlan(file, overrides);
+    for (const auto& cell : plan->cells) ValidateKafkaProperties(cell);
+    return true;
+  } catch (const ScenarioError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return false;
+  }
+}
+
+bool UsesEmbedded(const ScenarioPlan& plan, const std::string& bootstrap) {
+  if (!bootstrap.empty()) return false;
+  for (const auto& c : plan.cells) {
+    if (c.broker.embedded) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool PrepareOutputs(const ScenarioPlan& plan, const std::string& results_root,
+                    const std::string& command_line, const std::vector<std::string>& overrides,
+                    const std::string& bootstrap, std::ostream& err, RunOutputs* outputs) {
+  outputs->stamp = UtcStamp(true);
+  try {
+    outputs->folder = std::make_unique<ResultsFolder>(results_root, plan.base.name, outputs->stamp);
+  } catch (const ResultsError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return false;
+  }
+  ReportContext& context = outputs->context;
+  context.plan = &plan;
+  context.environment = DetectEnvironment(command_line);
+  context.environment.librdkafka_version = LibrdkafkaVersion();
+  context.overrides = overrides;
+  context.broker = bootstrap;
+  if (UsesEmbedded(plan, bootstrap)) context.broker_note = kEmbeddedBrokerNote;
+  return true;
+}
+
+int ValidateCommand(const std::string& scenario_file, const std::vector<std::string>& overrides,
+                    std::ostream& out, std::ostream& err) {
+  ScenarioPlan plan;
+  if (!LoadAndValidate(scenario_file, overrides, &plan, err)) return kExitUsage;
+  out << scenario_file << ": OK: scenario '" << plan.base.name << "', " << plan.cells.size()
+      << (plan.cells.size() == 1 ? " cell" : " cells") << " x " << plan.base.repeat
+      << (plan.base.repeat == 1 ? " repetition" : " repetitions") << ", ";
+  const MaxRateSpec& search = plan.base.source.max_rate;
+  if (plan.base.source.search_max_rate) {
+    out << "rate: max, up to " << search.max_probes << " probes of "
+        << FormatDuration(plan.base.warmup_ns + (search.probe_ns > 0 ? search.probe_ns : plan.base.duration_ns))
+        << " each";
+  } else {
+    out << FormatDuration(plan.base.total_ns()) << " each";
+  }
+  const size_t expectations = plan.base.expectations.size();
+  if (expectations > 0) out << ", " << expectations << (expectations == 1 ? " expectation" : " expectations");
+  out << "\n";
+  return kExitOk;
+}
+
+int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
+               const std::atomic<bool>& interrupted) {
+  ScenarioPlan plan;
+  if (!LoadAndValidate(args.scenario_file, args.overrides, &plan, err)) return kExitUsage;
+
+  // A real cluster must answer before anything else happens.
+  for (const auto& cell : plan.cells) {
+    std::string bootstrap = !args.bootstrap.empty() ? args.bootstrap
+                            : cell.broker.embedded  ? ""
+                                                    : cell.broker.bootstrap;
+    if (bootstrap.empty()) continue;
+    try {
+      CheckCluster(bootstrap, cell.broker.connect_timeout_ns);
+    } catch (const KafkaSetupError& e) {
+      err << "sluice: error: " << e.what() << "\n";
+      return kExitRunFailed;
+    }
+    break;
+  }
+
+  // Create the results folder first: an unwritable one fails now, not after
+  // the run.
+  RunOutputs outputs;
+  if (!PrepareOutputs(plan, args.results_root, args.command_line, args.overrides, args.bootstrap,
+                      err, &outputs)) {
+    return kExitResultsUnwritable;
+  }
+  const std::string& stamp = outputs.stamp;
+  std::unique_ptr<ResultsFolder>& folder = outputs.folder;
+  ReportContext& context = outputs.context;
+
+  ConsoleReporter console(out);
+  console.ReportContext(context);
+  out.flush();
+
+  StatusLine status(err, isatty(STDERR_FILENO) != 0);
+  RunOptions options;
+  options.bootstrap = args.bootstrap;
+  options.run_id = stamp;
+  options.interrupted = &interrupted;
+  if (!args.quiet) options.on_status = [&status](const StatusSnapshot& s) { status.Update(s); };
+  Runner runner(options);
+
+  std::vector<CellResult> results;
+  bool failed = false;
+  bool expectation_failed = false;
+  const int cells = static_cast<int>(plan.cells.size());
+  for (int c = 0; c < cells && !interrupted.load(); ++c) {
+    for (int r = 0; r < plan.cells[c].repeat && !interrupted.load(); ++r) {
+      CellResult result;
+      if (plan.cells[c].source.search_max_rate) {
+        result = SearchMaxRate(runner, plan.cells[c], c, cells, r, [&](const RateProbe& p) {
+          status.End();
+          out << "  cell " << c << " rep " << r << " probe " << FormatRate(p.rate) << ": "
+              << (p.passed ? "sustained" : "not sustained: " + p.why) << "\n";
+          out.flush();
+        });
+      } else {
+        result = runner.RunCell(plan.cells[c], c, cells, r);
+      }
+      status.End();
+      if (!result.error.empty()) {
+        failed = true;
+        err << "sluice: cell " << c << " repetition " << r << " failed: " << result.error << "\n";
+      }
+      if (args.check_expectations) {
+        result.expectations = CheckExpectations(result, plan.swept_keys);
+        result.expectations_checked = true;
+        // The console's summary lists the failures, expected against measured.
+        for (const auto& e : result.expectations) expectation_failed = expectation_failed || !e.passed;
+      }
+      console.ReportCell(result);
+      results.push_back(std::move(result));
+    }
+  }
+  console.Finalize();
+
+  try {
+    folder->WriteAll(context, results);
+  } catch (const ResultsError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return kExitResultsUnwritable;
+  }
+  out << "results: " << folder->path() << "\n";
+  if (interrupted.load()) {
+    err << "sluice: interrupted; the report holds the cells that ran\n";
+    return kExitRunFailed;
+  }
+  if (failed) return kExitRunFailed;
+  if (expectation_failed) {
+    err << "sluice: expectations failed (listed above); exit code " << kExitExpectationFailed << "\n";
+    return kExitExpectationFailed;
+  }
+  return kExitOk;
+}
+
+int BrokerCommand(int brokers, const std::string& rtt, const std::vector<std::string>& topics,
+                  std::ostream& out, std::ostream& err, const std::atomic<bool>& interrupted) {
+  auto rtt_ns = ParseDuration(rtt);
+  if (!rtt_ns || *rtt_ns % 1'000'000 != 0) {
+    err << "sluice: error: --rtt: expected whole milliseconds like 0ms or 20ms, got '" << rtt << "'\n";
+    return kExitUsage;
+  }
+  if (brokers < 1 || brokers > 16) {
+    err << "sluice: error: --brokers: expected 1 to 16\n";
+    return kExitUsage;
+  }
+  try {
+    EmbeddedCluster cluster(brokers, *rtt_ns);
+    for (const auto& t : topics) {
+      size_t colon = t.find(':');
+      int partitions = 1;
+      if (colon != std::string::npos) {
+        try {
+          partitions = std::stoi(t.substr(colon + 1));
+        } catch (const std::exception&) {
+          partitions = 0;
+        }
+        if (partitions < 1) {
+          err << "sluice: error: --topic " << t << ": expected NAME or NAME:PARTITIONS\n";
+          return kExitUsage;
+        }
+      }
+      cluster.CreateTopic(t.substr(0, colon), partitions, 1);
+    }
+    err << kEmbeddedBrokerNote << "\n";
+    out << cluster.bootstrap() << std::endl;
+    while (!interrupted.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } catch (const KafkaSetupError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace sluice

@@ -1,0 +1,132 @@
+#include "sluice/pipeline/producer_worker.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "sluice/core/clock.h"
+
+namespace sluice {
+
+namespace {
+// How long a worker waits on an empty queue before it looks at the run's
+// state again. Waiting does not delay events: a push wakes it at once.
+constexpr int64_t kIdleWaitUs = 5'000;
+// How long a worker waits for room after ERR__QUEUE_FULL before retrying.
+constexpr auto kBackpressureWait = std::chrono::microseconds(200);
+}  // namespace
+
+ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue<Event>& queue,
+                               ProducerClient& client, const PayloadPool& payloads,
+                               WorkerControl& control, ReplayArena* replay)
+    : index_(index),
+      warmup_ns_(scenario.warmup_ns),
+      sync_(scenario.producers.delivery == DeliveryMode::kSync),
+      queue_(queue),
+      client_(client),
+      payloads_(payloads),
+      control_(control),
+      replay_(replay),
+      // A sync worker holds one event at a time: taking a batch would hide
+      // the backlog from the queue (and from its when-full policy).
+      batch_(sync_ ? 1 : static_cast<size_t>(scenario.producers.dequeue_batch)),
+      counters_(scenario.type_slots()) {
+  if (payloads_.documents() != nullptr) {
+    size_t largest = 1;
+    for (const auto& t : scenario.source.events) {
+      largest = std::max<size_t>(largest, static_cast<size_t>(t.size.kind == SizeDistribution::Kind::kFixed
+                                                                  ? t.size.fixed
+                                                                  : t.size.max));
+    }
+    scratch_.resize(largest);
+  }
+}
+
+bool ProducerWorker::PastDrainDeadline() const {
+  return NowNs() > control_.drain_deadline_abs_ns.load(std::memory_order_relaxed);
+}
+
+void ProducerWorker::Run() {
+  auto token = queue_.MakeConsumerToken();
+  while (!control_.interrupted->load(std::memory_order_relaxed)) {
+    // Read before popping: if the source was done and the pop finds nothing,
+    // nothing more will come.
+    bool source_done = control_.source_done.load(std::memory_order_acquire);
+    size_t n = queue_.PopBulk(token, batch_.data(), batch_.size(), kIdleWaitUs);
+    if (n == 0) {
+      if (source_done) return;
+      continue;
+    }
+    counters_.taken.Add(n);
+    int64_t now = NowNs() - control_.epoch_ns;
+    for (size_t i = 0; i < n; ++i) {
+      if (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline()) {
+        counters_.abandoned.Add(n - i);
+        break;
+      }
+      Produce(batch_[i], now);
+    }
+  }
+}
+
+void ProducerWorker::Produce(const Event& event, int64_t taken_ns) {
+  if (event.intended_ns >= warmup_ns_) counters_.queue_wait.Record(taken_ns - event.intended_ns);
+  if (replay_ != nullptr) {
+    // The line waits in the arena; librdkafka copies it (and the key), then
+    // the slot goes back to the source.
+    std::string_view line = replay_->Line(event.slot);
+    std::string_view key = event.key != Event::kNoKey ? replay_->Key(event.slot) : std::string_view();
+    ProduceBytes(event, const_cast<char*>(line.data()), RD_KAFKA_MSG_F_COPY, key.data(), key.size());
+    replay_->Release(event.slot);
+    return;
+  }
+  char key[24];
+  size_t key_len = 0;
+  if (event.key != Event::kNoKey) key_len = FormatKey(event.key, key);
+  if (const DocumentPool* documents = payloads_.documents()) {
+    documents->Write(event, control_.wall_epoch_us, scratch_.data());
+    ProduceBytes(event, scratch_.data(), RD_KAFKA_MSG_F_COPY, key, key_len);
+    return;
+  }
+  // The payload points into the run's pool, which outlives the client: no
+  // copy (msgflags 0) and no free.
+  void* payload = const_cast<char*>(payloads_.Slice(event.seq, event.size));
+  ProduceBytes(event, payload, 0, key, key_len);
+}
+
+void ProducerWorker::ProduceBytes(const Event& event, void* payload, int msgflags, const char* key,
+                                  size_t key_len) {
+  void* opaque = PackOpaque(event.intended_ns, event.type, index_);
+  while (true) {
+    int rc = rd_kafka_produce(client_.topic(), RD_KAFKA_PARTITION_UA, msgflags, payload, event.size,
+                              key_len ? key : nullptr, key_len, opaque);
+    if (rc == 0) {
+      counters_.produced.Add();
+      break;
+    }
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      counters_.backpressure.Add();
+      if (control_.interrupted->load(std::memory_order_relaxed) ||
+          (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline())) {
+        counters_.abandoned.Add();
+        return;
+      }
+      std::this_thread::sleep_for(kBackpressureWait);
+      continue;
+    }
+    counters_.failed.Add();
+    counters_.failed_by_type[event.type].Add();
+    ++counters_.failed_by_code[err];
+    return;
+  }
+  if (sync_) {
+    // Wait for this message's report; give up only when the run is over
+    // (the message then stays in flight and is counted as unresolved).
+    while (!client_.AwaitDelivery(index_, 100'000)) {
+      if (control_.interrupted->load(std::memory_order_relaxed)) return;
+      if (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline()) return;
+    }
+  }
+}
+
+}  // namespace sluice

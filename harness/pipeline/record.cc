@@ -1,0 +1,180 @@
+#include "sluice/pipeline/record.h"
+
+#include <chrono>
+
+#include "sluice/core/exit_codes.h"
+#include "sluice/pipeline/json_fields.h"
+
+namespace sluice {
+
+namespace {
+
+class Recorder {
+ public:
+  Recorder(const std::string& time_field, TraceWriter& out, const std::function<int64_t()>& now_us)
+      : fields_({time_field}),
+        time_field_(time_field),
+        plain_field_(time_field.find('.') == std::string::npos),
+        out_(out),
+        now_us_(now_us) {}
+
+  // One event's JSON text; `line` is where it started in the input.
+  void Event(std::string_view text, uint64_t line, bool cut_off) {
+    ++stats.events;
+    JsonValue time;
+    JsonError error;
+    if (!fields_.Extract(text, &time, &error)) {
+      if (cut_off) {
+        ++stats.cut_off;
+        Problem(line, "cut off at the end of the input");
+      } else {
+        ++stats.skipped;
+        Problem(line, std::string("not a JSON object: ") + error.what + " at column " +
+                          std::to_string(error.column));
+      }
+      return;
+    }
+    // Surrounding whitespace is not part of the event.
+    size_t begin = text.find_first_not_of(" \t\r\n");
+    size_t end = text.find_last_not_of(" \t\r\n");
+    text = text.substr(begin, end - begin + 1);
+    if (time.kind != JsonValue::Kind::kMissing) {
+      out_.WriteLine(text);
+    } else if (plain_field_) {
+      // {"a":1} -> {"time_us":NOW,"a":1}; {} -> {"time_us":NOW}
+      scratch_.assign("{\"");
+      scratch_ += time_field_;
+      scratch_ += "\":";
+      scratch_ += std::to_string(now_us_());
+      std::string_view rest = text.substr(1);
+      size_t first = rest.find_first_not_of(" \t\r\n");
+      if (first != std::string_view::npos && rest[first] != '}') scratch_ += ',';
+      scratch_ += rest;
+      out_.WriteLine(scratch_);
+      ++stats.time_added;
+    } else {
+      out_.WriteLine(text);
+      ++stats.time_missing;
+    }
+    ++stats.written;
+  }
+
+  void Problem(uint64_t line, std::string what) {
+    if (stats.problems.size() < 10) stats.problems.push_back("line " + std::to_string(line) + ": " + what);
+  }
+
+  RecordStats stats;
+
+ private:
+  JsonFieldExtractor fields_;
+  std::string time_field_;
+  bool plain_field_;
+  TraceWriter& out_;
+  const std::function<int64_t()>& now_us_;
+  std::string scratch_;
+};
+
+}  // namespace
+
+RecordStats Record(std::istream& in, RecordFormat format, const std::string& time_field,
+                   TraceWriter& out, const std::function<int64_t()>& now_us,
+                   const std::atomic<bool>* stop) {
+  Recorder recorder(time_field, out, now_us);
+  std::string line, data;
+  uint64_t number = 0, data_lines = 0, data_start = 0;
+  // A live recording is flushed about once a second, so that a gzip trace
+  // is readable up to then even if the process is killed.
+  auto steady_s = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  int64_t flushed_s = steady_s();
+  while (std::getline(in, line)) {
+    if (int64_t t = steady_s(); t != flushed_s) {
+      out.Flush();
+      flushed_s = t;
+    }
+    ++number;
+    const bool cut_off = in.eof();  // no newline after it: the input ended mid-line
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (format == RecordFormat::kJsonl) {
+      if (line.find_first_not_of(" \t") != std::string::npos) recorder.Event(line, number, cut_off);
+    } else if (line.empty()) {
+      if (data_lines > 0) recorder.Event(data, data_start, false);
+      data.clear();
+      data_lines = 0;
+    } else if (line[0] == ':') {
+      ++recorder.stats.comments;
+    } else {
+      size_t colon = line.find(':');
+      std::string_view field = std::string_view(line).substr(0, colon);
+      std::string_view value;
+      if (colon != std::string::npos) {
+        value = std::string_view(line).substr(colon + 1);
+        if (!value.empty() && value[0] == ' ') value.remove_prefix(1);
+      }
+      if (field == "data") {
+        // Lines of one event are joined by a newline (SSE); inside JSON a
+        // newline can only be whitespace, so a space keeps it one line.
+        if (data_lines++ > 0) {
+          data += ' ';
+        } else {
+          data_start = number;
+        }
+        data += value;
+      }
+    }
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) break;
+  }
+  if (format == RecordFormat::kSse && data_lines > 0) {
+    // The input ended inside an event (no blank line after it).
+    recorder.Event(data, data_start, true);
+  }
+  return recorder.stats;
+}
+
+int RecordCommand(const std::string& format, const std::string& time_field,
+                  const std::string& output, std::istream& in, std::ostream& err,
+                  const std::atomic<bool>& interrupted) {
+  RecordFormat f;
+  if (format == "sse") {
+    f = RecordFormat::kSse;
+  } else if (format == "jsonl") {
+    f = RecordFormat::kJsonl;
+  } else {
+    err << "sluice: error: --format: expected sse or jsonl, got '" << format << "'\n";
+    return kExitUsage;
+  }
+  bool ok_field = !time_field.empty() && time_field.front() != '.' && time_field.back() != '.' &&
+                  time_field.find("..") == std::string::npos;
+  if (!ok_field) {
+    err << "sluice: error: --time-field: expected a field name like time_us or meta.dt, got '"
+        << time_field << "'\n";
+    return kExitUsage;
+  }
+  std::function<int64_t()> now = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  RecordStats stats;
+  try {
+    TraceWriter writer(output);
+    stats = Record(in, f, time_field, writer, now, &interrupted);
+    writer.Close();
+  } catch (const TraceError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return kExitResultsUnwritable;
+  }
+  err << "sluice record: " << stats.written << " events written to " << output;
+  if (stats.time_added > 0) err << " (" << stats.time_added << " with their arrival time as " << time_field << ")";
+  err << "; " << stats.skipped << " skipped (not a JSON object), " << stats.cut_off << " cut off";
+  if (stats.time_missing > 0) err << ", " << stats.time_missing << " without " << time_field;
+  if (f == RecordFormat::kSse) err << ", " << stats.comments << " comments or keep-alives";
+  err << "\n";
+  for (const auto& p : stats.problems) err << "  " << p << "\n";
+  return kExitOk;
+}
+
+}  // namespace sluice

@@ -1,0 +1,411 @@
+#include "sluice/pipeline/runner.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "sluice/core/bounded_queue.h"
+#include "sluice/core/clock.h"
+#include "sluice/pipeline/delivery.h"
+#include "sluice/pipeline/kafka_client.h"
+#include "sluice/pipeline/payload.h"
+#include "sluice/pipeline/producer_worker.h"
+#include "sluice/pipeline/replay.h"
+#include "sluice/pipeline/source.h"
+#include "sluice/core/units.h"
+
+namespace sluice {
+
+int64_t PeakRssBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::istringstream fields(line.substr(6));
+      int64_t kib = 0;
+      fields >> kib;
+      return kib * 1024;
+    }
+  }
+  return 0;
+}
+
+void ResetPeakRss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+}
+
+namespace {
+
+double Seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
+
+std::string DescribeEmbedded(const BrokerSpec& b) {
+  return "embedded (" + std::to_string(b.brokers) + " brokers, rtt " +
+         std::to_string(b.rtt_ns / 1'000'000) + "ms)";
+}
+
+int64_t MaxEventSize(const Scenario& s) {
+  int64_t max = 1;
+  for (const auto& t : s.source.events) max = std::max(max, t.size.max);
+  return max;
+}
+
+}  // namespace
+
+Runner::Runner(RunOptions options) : options_(std::move(options)) {
+  if (options_.interrupted == nullptr) options_.interrupted = &never_;
+}
+
+CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int repetition) {
+  CellResult result;
+  result.cell = cell;
+  result.repetition = repetition;
+  result.scenario = scenario;
+  result.topic = scenario.topic.reuse ? scenario.topic.name
+                                      : scenario.topic.name + "." + options_.run_id + ".c" +
+                                            std::to_string(cell) + "r" + std::to_string(repetition);
+  result.duration_s = scenario.duration_ns / 1e9;
+  for (const auto& t : scenario.source.events) result.types.push_back({t.name, 0, 0, 0, 0});
+
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  ResetPeakRss();
+  const int64_t wall_start = NowNs();
+  try {
+    std::string bootstrap = options_.bootstrap;
+    if (bootstrap.empty() && !scenario.broker.embedded) bootstrap = scenario.broker.bootstrap;
+    if (bootstrap.empty()) {
+      EmbeddedCluster cluster(scenario.broker.brokers, scenario.broker.rtt_ns);
+      cluster.CreateTopic(result.topic, scenario.topic.partitions, scenario.topic.replication);
+      result.broker = DescribeEmbedded(scenario.broker);
+      result.broker_count = scenario.broker.brokers;
+      result.kafka_version = "mock";
+      RunPipeline(scenario, cluster.bootstrap(), result, cell, cells, repetition);
+    } else {
+      ClusterInfo info = CheckCluster(bootstrap, scenario.broker.connect_timeout_ns);
+      result.broker = bootstrap;
+      result.broker_count = info.brokers;
+      result.kafka_version = info.kafka_version;
+      CreateTopicOnCluster(bootstrap, scenario.topic, result.topic, scenario.broker.connect_timeout_ns);
+      RunPipeline(scenario, bootstrap, result, cell, cells, repetition);
+    }
+  } catch (const KafkaSetupError& e) {
+    result.error = e.what();
+  } catch (const ScenarioError& e) {
+    result.error = e.what();
+  } catch (const TraceError& e) {
+    result.error = std::string("replay: ") + e.what();
+  }
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  result.wall_s = (NowNs() - wall_start) / 1e9;
+  result.cpu_user_s = Seconds(after.ru_utime) - Seconds(before.ru_utime);
+  result.cpu_system_s = Seconds(after.ru_stime) - Seconds(before.ru_stime);
+  result.peak_rss_bytes = PeakRssBytes();
+  return result;
+}
+
+void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
+                         CellResult& result, int cell, int cells, int repetition) {
+  const int threads = scenario.producers.threads;
+  const bool shared = scenario.producers.client == ClientMode::kShared;
+  const size_t types = scenario.type_slots();
+  const bool replay = scenario.source_kind == SourceKind::kReplay;
+
+  BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
+  PayloadPool payloads(scenario.seed, replay ? 1 : static_cast<size_t>(MaxEventSize(scenario)));
+  if (!replay) payloads.UseDocuments(scenario.source);
+  // A replayed line holds an arena slot while it is queued or in a worker's
+  // batch: the queue's capacity plus every worker's batch bounds them.
+  std::unique_ptr<ReplayStream> replay_stream;
+  if (replay) {
+    size_t per_worker = scenario.producers.delivery == DeliveryMode::kSync
+                            ? 1
+                            : static_cast<size_t>(scenario.producers.dequeue_batch);
+    replay_stream = std::make_unique<ReplayStream>(
+        scenario.replay, static_cast<size_t>(scenario.queue.capacity) + static_cast<size_t>(threads) * per_worker);
+  }
+  WorkerControl control;
+  control.interrupted = options_.interrupted;
+
+  // Clients connect and learn the topic's leaders first; the epoch (time 0
+  // of the schedule) is fixed after that, so set-up is never charged to
+  // the first events.
+  std::vector<std::unique_ptr<ProducerClient>> clients;
+  for (int i = 0; i < (shared ? 1 : threads); ++i) {
+    clients.push_back(std::make_unique<ProducerClient>(scenario, bootstrap, result.topic,
+                                                       shared ? threads : 1));
+  }
+  for (auto& c : clients) c->AwaitTopicMetadata(scenario.broker.connect_timeout_ns);
+  const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
+  for (auto& c : clients) c->SetEpoch(epoch);
+  control.epoch_ns = epoch;
+  control.wall_epoch_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() +
+                          (epoch - NowNs()) / 1000;
+
+  std::unique_ptr<Source> source_ptr =
+      replay ? std::make_unique<Source>(scenario, queue, *replay_stream)
+             : std::make_unique<Source>(scenario, queue, scenario.seed);
+  Source& source = *source_ptr;
+  std::vector<std::unique_ptr<ProducerWorker>> workers;
+  for (int i = 0; i < threads; ++i) {
+    ProducerClient& client = *clients[shared ? 0 : i];
+    workers.push_back(std::make_unique<ProducerWorker>(
+        shared ? i : 0, scenario, queue, client, payloads, control,
+        replay ? &replay_stream->arena() : nullptr));
+  }
+
+  // Queued: the workers drain the queue on threads of their own. Direct:
+  // the one worker produces on the source's thread, and the queue stays
+  // empty.
+  const bool direct = scenario.pipeline == PipelineKind::kDirect;
+  if (direct) source.SetSink(workers.front().get());
+  std::atomic<int> workers_running{direct ? 1 : threads};
+  std::vector<std::thread> worker_threads;
+  if (!direct) {
+    for (auto& w : workers) {
+      worker_threads.emplace_back([&w, &workers_running] {
+        w->Run();
+        workers_running.fetch_sub(1);
+      });
+    }
+  }
+  std::atomic<bool> source_finished{false};
+  std::thread source_thread([&] {
+    source.Run(epoch, *options_.interrupted);
+    control.drain_deadline_abs_ns.store(NowNs() + scenario.producers.drain_timeout_ns);
+    control.source_done.store(true, std::memory_order_release);
+    source_finished.store(true);
+    if (direct) workers_running.fetch_sub(1);
+  });
+
+  // Monitor: depth samples every millisecond, a status line every second.
+  double depth_sum = 0;
+  uint64_t depth_samples = 0;
+  uint64_t last_generated = 0, last_delivered = 0;
+  int64_t next_status = epoch + 1'000'000'000;
+  int64_t last_status = epoch;
+  auto delivered_so_far = [&] {
+    uint64_t d = 0;
+    for (auto& c : clients) d += c->counters().delivered.Get();
+    return d;
+  };
+  // Little's law window: from the end of the warm-up to the source's last
+  // push; events that entered the queue are generated - dropped_newest.
+  const SourceCounters& live = source.counters();
+  auto entered = [&live] {
+    // Read live from the source thread, which counts a drop a moment before
+    // the event it generated: never let that moment wrap around.
+    const uint64_t dropped = live.dropped_newest.Get();
+    const uint64_t generated = live.generated.Get();
+    return generated > dropped ? generated - dropped : 0;
+  };
+  const int64_t measured_from = epoch + scenario.warmup_ns;
+  int64_t little_start = 0, little_end = 0;
+  uint64_t little_entered_start = 0, little_entered_end = 0;
+  double little_depth_sum = 0;
+  uint64_t little_samples = 0;
+  // The lowest depth in each half of the measured window: a queue that
+  // keeps growing has a higher floor in the second half; a passing burst or
+  // a stall of the machine does not raise the floor.
+  const int64_t half_way = epoch + scenario.warmup_ns + scenario.duration_ns / 2;
+  double half_floor[2] = {0, 0};
+  uint64_t half_samples[2] = {0, 0};
+  while (workers_running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (!source_finished.load()) {
+      const auto depth = static_cast<double>(queue.Depth());
+      depth_sum += depth;
+      ++depth_samples;
+      const int64_t t = NowNs();
+      if (t >= measured_from) {
+        if (little_start == 0) {
+          little_start = t;
+          little_entered_start = entered();
+        } else {
+          little_depth_sum += depth;
+          ++little_samples;
+          const int half = t < half_way ? 0 : 1;
+          half_floor[half] = half_samples[half] == 0 ? depth : std::min(half_floor[half], depth);
+          ++half_samples[half];
+        }
+      }
+    } else if (little_start != 0 && little_end == 0) {
+      little_end = NowNs();
+      little_entered_end = entered();
+    }
+    int64_t now = NowNs();
+    if (now >= next_status && options_.on_status) {
+      const SourceCounters& sc = source.counters();
+      StatusSnapshot s;
+      s.cell = cell;
+      s.cells = cells;
+      s.repetition = repetition;
+      s.repetitions = scenario.repeat;
+      s.elapsed_s = (now - epoch) / 1e9;
+      s.total_s = scenario.total_ns() / 1e9;
+      double interval = (now - last_status) / 1e9;
+      uint64_t generated = sc.generated.Get();
+      uint64_t delivered = delivered_so_far();
+      s.offered_per_s = (generated - last_generated) / interval;
+      s.delivered_per_s = (delivered - last_delivered) / interval;
+      s.depth = queue.Depth();
+      s.dropped = sc.dropped_newest.Get() + sc.dropped_oldest.Get();
+      for (auto& c : clients) {
+        s.p99_ns = std::max<int64_t>(s.p99_ns, c->counters().live_p99_ns.load(std::memory_order_relaxed));
+      }
+      options_.on_status(s);
+      last_generated = generated;
+      last_delivered = delivered;
+      last_status = now;
+      next_status = now + 1'000'000'000;
+    }
+  }
+  source_thread.join();
+  for (auto& t : worker_threads) t.join();
+  if (little_start != 0 && little_end == 0) {
+    little_end = NowNs();
+    little_entered_end = entered();
+  }
+
+  // Interrupted: what the workers left in the queue has no outcome.
+  uint64_t left_in_queue = 0;
+  {
+    auto token = queue.MakeConsumerToken();
+    std::vector<Event> rest(1024);
+    while (size_t n = queue.TryPopBulk(token, rest.data(), rest.size())) left_in_queue += n;
+  }
+
+  const int64_t flush_deadline = NowNs() + scenario.producers.flush_timeout_ns;
+  for (auto& c : clients) c->Finish(std::max<int64_t>(0, flush_deadline - NowNs()));
+
+  // ---- count
+  const SourceCounters& sc = source.counters();
+  result.scheduled = sc.scheduled.Get();
+  result.unsent = sc.unsent.Get();
+  result.generated = sc.generated.Get();
+  result.dropped_newest = sc.dropped_newest.Get();
+  result.dropped_oldest = sc.dropped_oldest.Get();
+  result.late = sc.late.Get();
+  result.blocked = sc.blocked.Get();
+  result.max_lag_ns = static_cast<int64_t>(sc.max_lag_ns.Get());
+  result.mean_lag_ns = result.generated ? static_cast<double>(sc.lag_sum_ns.Get()) / result.generated : 0;
+  result.max_depth = sc.max_depth.Get();
+  result.mean_depth = depth_samples ? depth_sum / depth_samples : 0;
+
+  // Per type: every slot the counters have, named afterwards.
+  std::vector<TypeCounts> by_type(types);
+  auto e2e = std::make_shared<LatencyHistogram>();
+  auto wait = std::make_shared<LatencyHistogram>();
+  auto kafka = std::make_shared<LatencyHistogram>();
+  uint64_t measured_bytes = 0;
+  uint64_t window_delivered = 0;
+  for (auto& c : clients) {
+    const DeliveryCounters& dc = c->counters();
+    result.delivered += dc.delivered.Get();
+    result.failed += dc.failed.Get();
+    result.unresolved_in_flight += dc.purged.Get();
+    result.measured_delivered += dc.measured_delivered.Get();
+    window_delivered += dc.window_delivered.Get();
+    measured_bytes += dc.window_delivered_bytes.Get();
+    MergeInto(result.failed_by_code, dc.failed_by_code);
+    e2e->Merge(dc.end_to_end);
+    kafka->Merge(dc.kafka);
+    for (size_t t = 0; t < types; ++t) {
+      by_type[t].delivered += dc.delivered_by_type[t].Get();
+      by_type[t].failed += dc.failed_by_type[t].Get();
+    }
+  }
+  for (auto& w : workers) {
+    const WorkerCounters& wc = w->counters();
+    result.failed += wc.failed.Get();
+    result.unresolved_queued += wc.abandoned.Get();
+    result.backpressure += wc.backpressure.Get();
+    MergeInto(result.failed_by_code, wc.failed_by_code);
+    wait->Merge(wc.queue_wait);
+    for (size_t t = 0; t < types; ++t) by_type[t].failed += wc.failed_by_type[t].Get();
+  }
+  result.unresolved_queued += left_in_queue;
+  result.unresolved = result.unresolved_in_flight + result.unresolved_queued;
+  for (size_t t = 0; t < types; ++t) {
+    by_type[t].generated = sc.generated_by_type[t].Get();
+    by_type[t].dropped = sc.dropped_by_type[t].Get();
+  }
+  std::vector<std::string> names;
+  if (replay) {
+    names = replay_stream->type_names();
+  } else {
+    for (const auto& t : scenario.source.events) names.push_back(t.name);
+  }
+  result.types.clear();
+  for (size_t t = 0; t < names.size() && t < types; ++t) {
+    by_type[t].type = names[t];
+    result.types.push_back(by_type[t]);
+  }
+  if (replay) {
+    const ReplayCounters& rc = replay_stream->counters();
+    result.replayed = true;
+    result.replay.lines = rc.lines.Get();
+    result.replay.bad_lines = rc.bad_lines.Get();
+    result.replay.out_of_order = rc.out_of_order.Get();
+    result.replay.clamped = rc.clamped.Get();
+    result.replay.passes = rc.passes.Get();
+    result.replay.other_type = rc.other_type.Get();
+    for (const BadLine& b : replay_stream->bad_lines()) {
+      result.replay.bad_line_examples.push_back(
+          std::to_string(b.line) + (b.pass ? " (pass " + std::to_string(b.pass + 1) + ")" : "") +
+          ": " + b.reason);
+    }
+    if (!replay_stream->error().empty() && result.error.empty()) {
+      result.error = "replay: " + replay_stream->error();
+    }
+  }
+  result.end_to_end = e2e;
+  result.queue_wait = wait;
+  result.kafka = kafka;
+  for (auto& c : clients) {
+    result.wire_bytes += c->counters().wire_bytes.Get();
+    result.wire_messages += c->counters().wire_messages.Get();
+    result.wire_payload_bytes += c->counters().wire_payload_bytes.Get();
+  }
+  if (half_samples[0] > 0 && half_samples[1] > 0) {
+    result.depth_growth = half_floor[1] - half_floor[0];
+  }
+  if (little_samples > 0 && little_end > little_start) {
+    result.little_arrival_rate =
+        static_cast<double>(little_entered_end - little_entered_start) / ((little_end - little_start) / 1e9);
+    result.little_mean_depth = little_depth_sum / little_samples;
+    if (wait->TotalCount() > 0) {
+      // Queue wait is measured from the intended time; an event entered the
+      // queue only when the source handed it over, mean_lag later.
+      const uint64_t measured = sc.generated_measured.Get();
+      const double lag_ns =
+          measured ? static_cast<double>(sc.lag_sum_measured_ns.Get()) / measured : 0.0;
+      const double in_queue_ns = std::max(0.0, wait->Mean() - lag_ns);
+      result.little_predicted_depth = result.little_arrival_rate * in_queue_ns / 1e9;
+    }
+  }
+
+  const double window = scenario.duration_ns / 1e9;
+
+  result.offered_rate = sc.scheduled_measured.Get() / window;
+  result.offered_mbps = sc.scheduled_measured_bytes.Get() / window / 1e6;
+  result.delivered_rate = window_delivered / window;
+  result.delivered_mbps = measured_bytes / window / 1e6;
+
+  for (auto& c : clients) {
+    std::string fatal = c->FatalError();
+    if (!fatal.empty() && result.error.empty()) result.error = "fatal librdkafka error: " + fatal;
+  }
+  if (options_.interrupted->load() && result.error.empty()) result.error = "interrupted";
+}
+
+}  // namespace sluice

@@ -1,0 +1,185 @@
+#include "sluice/report/report_columns.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "sluice/core/units.h"
+
+namespace sluice {
+namespace {
+
+constexpr Dimension kNumber{0, 0};
+constexpr Dimension kTime{1, 0};
+constexpr Dimension kRate{-1, 0};
+constexpr Dimension kBytes{0, 1};
+constexpr Dimension kByteRate{-1, 1};
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+std::string DescribeDimension(Dimension d) {
+  if (d == kNumber) return "a number";
+  if (d == kTime) return "a duration";
+  if (d == kRate) return "a rate (per second)";
+  if (d == kBytes) return "a size in bytes";
+  if (d == kByteRate) return "bytes per second";
+  return "seconds^" + std::to_string(d.time) + " x bytes^" + std::to_string(d.bytes);
+}
+
+ColumnInfo DescribeColumn(const std::string& c) {
+  static const std::set<std::string> kText = {"scenario", "broker", "topic", "client", "delivery",
+                                              "when_full", "arrival", "error", "failed_by_code"};
+  // Higher is better; lower is better. Everything else (what was offered,
+  // set-up values, raw totals) has no better direction.
+  static const std::set<std::string> kHigher = {"delivered", "delivered_rate", "delivered_mbps",
+                                                "measured_delivered", "wire.compression_ratio",
+                                                "max_rate.rate"};
+  static const std::set<std::string> kLower = {
+      "unsent",      "dropped_newest", "dropped_oldest", "dropped",      "failed",
+      "unresolved",  "unresolved_in_flight", "unresolved_queued", "late", "blocked",
+      "max_lag_ms",  "mean_lag_ms",    "max_depth",      "mean_depth",   "little.mean_depth",
+      "backpressure", "cpu_user_s",    "cpu_system_s",   "peak_rss_mb",  "wall_s",
+      "wire.bytes_per_event", "depth_growth"};
+  ColumnInfo info;
+  if (kText.count(c) > 0) {
+    info.type = ColumnType::kText;
+    return info;
+  }
+  if (c == "ledger_ok") {
+    info.type = ColumnType::kBool;
+    return info;
+  }
+  if (EndsWith(c, "_ms")) {
+    info.dim = kTime;
+    info.scale = 1e-3;
+    info.unit_in_name = true;
+  } else if (EndsWith(c, "_s")) {
+    info.dim = kTime;
+    info.unit_in_name = true;
+  } else if (EndsWith(c, "_mbps")) {
+    info.dim = kByteRate;
+    info.scale = 1e6;
+    info.unit_in_name = true;
+  } else if (EndsWith(c, "_mb")) {
+    info.dim = kBytes;
+    info.scale = 1e6;
+    info.unit_in_name = true;
+  } else if (EndsWith(c, "_rate") || c == "rate" || c == "little.arrival_rate" || c == "max_rate.rate") {
+    info.dim = kRate;
+    info.unit_in_name = true;  // events per second is the only sensible unit
+  } else if (c == "wire.bytes" || c == "wire.payload_bytes" || c == "wire.bytes_per_event") {
+    info.dim = kBytes;
+    info.unit_in_name = true;
+  } else {
+    info.unit_in_name = true;  // counts, depths, ratios: plain numbers
+  }
+  if (kHigher.count(c) > 0) info.better = Better::kHigher;
+  if (kLower.count(c) > 0) info.better = Better::kLower;
+  if (StartsWith(c, "latency.") && !EndsWith(c, ".count")) info.better = Better::kLower;
+  return info;
+}
+
+std::optional<Quantity> ParseQuantity(std::string_view text, std::string* unit_error) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  // The number: digits, '.', '_' separators, an optional exponent.
+  size_t i = 0;
+  std::string digits;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.' ||
+                             text[i] == '_')) {
+    if (text[i] != '_') digits += text[i];
+    ++i;
+  }
+  if (digits.empty()) return std::nullopt;
+  if (i + 1 < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    size_t j = i + 1;
+    std::string exponent = "e";
+    if (j < text.size() && (text[j] == '+' || text[j] == '-')) exponent += text[j++];
+    if (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) exponent += text[j++];
+      digits += exponent;
+      i = j;
+    }
+  }
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || ptr != digits.data() + digits.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  std::string unit(text.substr(i));
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  if (unit.empty()) return Quantity{value, kNumber};
+  // The unit's size, by asking the scenario's own parsers about "1<unit>".
+  const std::string one = "1" + unit;
+  if (auto ns = ParseDuration(one); ns && *ns > 0) return Quantity{value * (*ns / 1e9), kTime};
+  if (EndsWith(unit, "/s")) {
+    if (auto rate = ParseRate(one)) return Quantity{value * *rate, kRate};
+  }
+  if (auto bytes = ParseSize(one); bytes && *bytes > 0) {
+    return Quantity{value * static_cast<double>(*bytes), kBytes};
+  }
+  if (unit_error != nullptr) {
+    *unit_error = "unknown unit '" + unit +
+                  "' (durations: ns us ms s m h; rates: /s k/s M/s G/s; sizes: B KB MB GB KiB "
+                  "MiB GiB)";
+  }
+  return std::nullopt;
+}
+
+ColumnInfo DescribeValue(const std::string& value) {
+  ColumnInfo info;
+  auto q = ParseQuantity(value);
+  if (!q) {
+    info.type = ColumnType::kText;
+    return info;
+  }
+  info.dim = q->dim;
+  info.unit_in_name = true;
+  return info;
+}
+
+std::string FormatQuantity(double v, Dimension dim) {
+  if (!std::isfinite(v)) return "no value";
+  char buf[64];
+  if (dim == kTime) {
+    if (v < 0) return "-" + FormatDuration(std::llround(-v * 1e9));
+    return FormatDuration(std::llround(v * 1e9));
+  }
+  if (dim == kRate) {
+    if (v < 0) return "-" + FormatRate(-v);
+    return FormatRate(v);
+  }
+  if (dim == kBytes) {
+    if (std::fabs(v) < 1024) {
+      std::snprintf(buf, sizeof buf, "%.1fB", v);
+      return buf;
+    }
+    if (v < 0) return "-" + FormatSize(std::llround(-v));
+    return FormatSize(std::llround(v));
+  }
+  if (dim == kByteRate) {
+    std::snprintf(buf, sizeof buf, "%.3f MB/s", v / 1e6);
+    return buf;
+  }
+  if (dim == kNumber) {
+    if (v == std::floor(v) && std::fabs(v) < 1e15) {
+      std::snprintf(buf, sizeof buf, "%.0f", v);
+    } else {
+      std::snprintf(buf, sizeof buf, "%.6g", v);
+    }
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.6g (%s)", v, DescribeDimension(dim).c_str());
+  return buf;
+}
+
+}  // namespace sluice

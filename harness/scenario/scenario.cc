@@ -1,0 +1,975 @@
+#include "sluice/scenario/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "sluice/core/units.h"
+
+namespace sluice {
+
+std::string SourceLocation::ToString() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+  }
+  if (!origin.empty()) out += (out.empty() ? "" : ": ") + origin;
+  return out;
+}
+
+namespace {
+std::string FormatError(const SourceLocation& where, const std::string& key,
+                        const std::string& message) {
+  std::string out = where.ToString();
+  if (!key.empty()) out += (out.empty() ? "" : ": ") + key;
+  return out + ": " + message;
+}
+}  // namespace
+
+ScenarioError::ScenarioError(SourceLocation where, std::string key, std::string message)
+    : std::runtime_error(FormatError(where, key, message)),
+      where_(std::move(where)),
+      key_(std::move(key)),
+      message_(std::move(message)) {}
+
+const char* ToString(ArrivalKind kind) {
+  switch (kind) {
+    case ArrivalKind::kConstant: return "constant";
+    case ArrivalKind::kPoisson: return "poisson";
+    case ArrivalKind::kBursty: return "bursty";
+    case ArrivalKind::kRamp: return "ramp";
+  }
+  return "?";
+}
+
+const char* ToString(WhenFull policy) {
+  switch (policy) {
+    case WhenFull::kDropNewest: return "drop_newest";
+    case WhenFull::kDropOldest: return "drop_oldest";
+    case WhenFull::kBlock: return "block";
+  }
+  return "?";
+}
+
+const char* ToString(ClientMode mode) {
+  return mode == ClientMode::kShared ? "shared" : "per_thread";
+}
+
+const char* ToString(DeliveryMode mode) {
+  return mode == DeliveryMode::kSync ? "sync" : "async";
+}
+
+const char* ToString(PipelineKind kind) {
+  return kind == PipelineKind::kDirect ? "direct" : "queued";
+}
+
+const char* ToString(PayloadFormat format) {
+  switch (format) {
+    case PayloadFormat::kText: return "text";
+    case PayloadFormat::kBluesky: return "bluesky";
+    case PayloadFormat::kWikipedia: return "wikipedia";
+  }
+  return "?";
+}
+
+const char* ToString(TimeFormat format) {
+  switch (format) {
+    case TimeFormat::kAuto: return "auto";
+    case TimeFormat::kSeconds: return "s";
+    case TimeFormat::kMillis: return "ms";
+    case TimeFormat::kMicros: return "us";
+    case TimeFormat::kNanos: return "ns";
+    case TimeFormat::kIso8601: return "iso8601";
+  }
+  return "?";
+}
+
+const char* ToString(BadLinePolicy policy) {
+  return policy == BadLinePolicy::kFail ? "fail" : "skip";
+}
+
+namespace {
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'x'?)" when a candidate is close enough, else "".
+std::string Suggest(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string* best = nullptr;
+  size_t best_distance = std::numeric_limits<size_t>::max();
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = &c;
+    }
+  }
+  if (best != nullptr && best_distance <= std::max<size_t>(2, word.size() / 3)) {
+    return " (did you mean '" + *best + "'?)";
+  }
+  return "";
+}
+
+std::string Join(const std::vector<std::string>& words, const char* sep = ", ") {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
+  return out;
+}
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    default: return "nothing";
+  }
+}
+
+// Knows the file and which dotted keys were overridden from the command line,
+// so every error can say where the offending value came from.
+class Context {
+ public:
+  explicit Context(std::string file) : file_(std::move(file)) {}
+
+  void MarkOverride(const std::string& key, SourceLocation where) {
+    overrides_[key] = std::move(where);
+  }
+
+  SourceLocation Where(const YAML::Node& node, const std::string& key) const {
+    for (const auto& [prefix, where] : overrides_) {
+      if (key == prefix || key.rfind(prefix + ".", 0) == 0) return where;
+    }
+    SourceLocation loc;
+    loc.file = file_;
+    if (node.IsDefined()) {
+      YAML::Mark mark = node.Mark();
+      if (mark.line >= 0) {
+        loc.line = mark.line + 1;
+        loc.column = mark.column + 1;
+      }
+    }
+    return loc;
+  }
+
+  [[noreturn]] void Fail(const YAML::Node& node, const std::string& key,
+                         const std::string& message) const {
+    throw ScenarioError(Where(node, key), key, message);
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  std::map<std::string, SourceLocation> overrides_;
+};
+
+std::string JoinKey(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+// Reads one YAML map, remembers which keys were read, and refuses the rest.
+class MapReader {
+ public:
+  MapReader(const Context& ctx, const YAML::Node& node, std::string path,
+            std::initializer_list<const char*> allowed)
+      : ctx_(ctx), node_(node), path_(std::move(path)) {
+    for (const char* key : allowed) allowed_.emplace_back(key);
+    if (!node.IsMap()) {
+      ctx.Fail(node, path_, "expected a map with keys " + Join(allowed_) + ", got " +
+                                 Describe(node));
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      std::string key = it->first.Scalar();
+      if (std::find(allowed_.begin(), allowed_.end(), key) == allowed_.end()) {
+        ctx.Fail(it->first, JoinKey(path_, key),
+                 "unknown key" + Suggest(key, allowed_) + "; valid keys here: " + Join(allowed_));
+      }
+    }
+  }
+
+  bool Has(const char* key) const {
+    YAML::Node child = node_[key];
+    return child.IsDefined() && !child.IsNull();
+  }
+  YAML::Node Get(const char* key) const { return node_[key]; }
+  std::string Key(const char* key) const { return JoinKey(path_, key); }
+  const YAML::Node& node() const { return node_; }
+  const std::string& path() const { return path_; }
+
+  YAML::Node Require(const char* key) const {
+    if (!Has(key)) ctx_.Fail(node_, Key(key), "required key is missing");
+    return Get(key);
+  }
+
+ private:
+  const Context& ctx_;
+  YAML::Node node_;
+  std::string path_;
+  std::vector<std::string> allowed_;
+};
+
+std::string ScalarOf(const Context& ctx, const YAML::Node& node, const std::string& key,
+                     const char* expected) {
+  if (!node.IsScalar()) {
+    ctx.Fail(node, key, std::string("expected ") + expected + ", got " + Describe(node));
+  }
+  return node.Scalar();
+}
+
+int64_t ReadInt(const Context& ctx, const YAML::Node& node, const std::string& key, int64_t min,
+                int64_t max) {
+  std::string text = ScalarOf(ctx, node, key, "an integer");
+  int64_t value = 0;
+  size_t used = 0;
+  try {
+    value = std::stoll(text, &used, 10);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) {
+    ctx.Fail(node, key, "expected an integer, got '" + text + "'");
+  }
+  if (value < min || value > max) {
+    ctx.Fail(node, key,
+             "value " + text + " is out of range [" + std::to_string(min) + ", " +
+                 std::to_string(max) + "]");
+  }
+  return value;
+}
+
+double ReadDouble(const Context& ctx, const YAML::Node& node, const std::string& key, double min,
+                  double max) {
+  std::string text = ScalarOf(ctx, node, key, "a number");
+  double value = 0;
+  size_t used = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(value)) {
+    ctx.Fail(node, key, "expected a number, got '" + text + "'");
+  }
+  if (value < min || value > max) {
+    std::ostringstream range;
+    range << "[" << min << ", " << max << "]";
+    ctx.Fail(node, key, "value " + text + " is out of range " + range.str());
+  }
+  return value;
+}
+
+int64_t ReadDuration(const Context& ctx, const YAML::Node& node, const std::string& key,
+                     int64_t min_ns, int64_t max_ns) {
+  std::string text = ScalarOf(ctx, node, key, "a duration like 30s or 200ms");
+  auto value = ParseDuration(text);
+  if (!value) {
+    ctx.Fail(node, key, "expected a duration like 30s, 200ms, 500us or 2m, got '" + text + "'");
+  }
+  if (*value < min_ns || *value > max_ns) {
+    ctx.Fail(node, key,
+             "duration " + text + " is out of range [" + FormatDuration(min_ns) + ", " +
+                 FormatDuration(max_ns) + "]");
+  }
+  return *value;
+}
+
+int64_t ReadSize(const Context& ctx, const YAML::Node& node, const std::string& key, int64_t min,
+                 int64_t max) {
+  std::string text = ScalarOf(ctx, node, key, "a size like 450B or 64KiB");
+  auto value = ParseSize(text);
+  if (!value) {
+    ctx.Fail(node, key, "expected a size like 450B, 64KiB or 1MiB, got '" + text + "'");
+  }
+  if (*value < min || *value > max) {
+    ctx.Fail(node, key,
+             "size " + text + " is out of range [" + FormatSize(min) + ", " + FormatSize(max) +
+                 "]");
+  }
+  return *value;
+}
+
+double ReadRate(const Context& ctx, const YAML::Node& node, const std::string& key, double min,
+                double max) {
+  std::string text = ScalarOf(ctx, node, key, "a rate like 50k/s");
+  auto value = ParseRate(text);
+  if (!value) {
+    ctx.Fail(node, key, "expected a rate like 500/s, 50k/s or 1.5M/s, got '" + text + "'");
+  }
+  if (*value < min || *value > max) {
+    ctx.Fail(node, key,
+             "rate " + text + " is out of range [" + FormatRate(min) + ", " + FormatRate(max) + "]");
+  }
+  return *value;
+}
+
+template <typename Enum>
+Enum ReadChoice(const Context& ctx, const YAML::Node& node, const std::string& key,
+                const std::vector<std::pair<std::string, Enum>>& choices) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) names.push_back(name);
+  std::string text = ScalarOf(ctx, node, key, ("one of " + Join(names, " | ")).c_str());
+  for (const auto& [name, value] : choices) {
+    if (name == text) return value;
+  }
+  ctx.Fail(node, key,
+           "expected one of " + Join(names, " | ") + ", got '" + text + "'" + Suggest(text, names));
+}
+
+std::string ReadName(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  std::string text = ScalarOf(ctx, node, key, "a name");
+  if (text.empty()) ctx.Fail(node, key, "must not be empty");
+  for (char c : text) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      ctx.Fail(node, key,
+               "'" + text + "' may only hold letters, digits, '.', '_' and '-' (it names files "
+               "and topics)");
+    }
+  }
+  return text;
+}
+
+bool ReadBool(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  std::string text = ScalarOf(ctx, node, key, "true or false");
+  if (text == "true") return true;
+  if (text == "false") return false;
+  ctx.Fail(node, key, "expected true or false, got '" + text + "'");
+}
+
+std::vector<KafkaProperty> ReadProperties(const Context& ctx, const YAML::Node& node,
+                                          const std::string& key) {
+  std::vector<KafkaProperty> out;
+  if (!node.IsDefined() || node.IsNull()) return out;
+  if (!node.IsMap()) ctx.Fail(node, key, "expected a map of property: value, got " + Describe(node));
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string name = it->first.Scalar();
+    std::string full = key + "." + name;
+    std::string value = ScalarOf(ctx, it->second, full, "a scalar value");
+    out.push_back({name, value, ctx.Where(it->second, full)});
+  }
+  return out;
+}
+
+SizeDistribution ReadSizeDistribution(const Context& ctx, const YAML::Node& node,
+                                      const std::string& key) {
+  constexpr int64_t kMaxEvent = 64LL * 1024 * 1024;
+  SizeDistribution size;
+  if (node.IsScalar()) {
+    size.kind = SizeDistribution::Kind::kFixed;
+    size.fixed = ReadSize(ctx, node, key, 1, kMaxEvent);
+    size.min = size.max = size.fixed;
+    return size;
+  }
+  MapReader map(ctx, node, key, {"median", "p99", "min", "max"});
+  size.kind = SizeDistribution::Kind::kLognormal;
+  size.median = ReadSize(ctx, map.Require("median"), map.Key("median"), 1, kMaxEvent);
+  size.p99 = ReadSize(ctx, map.Require("p99"), map.Key("p99"), 1, kMaxEvent);
+  if (size.p99 < size.median) {
+    ctx.Fail(map.Get("p99"), map.Key("p99"), "p99 must be at least the median");
+  }
+  size.min = map.Has("min") ? ReadSize(ctx, map.Get("min"), map.Key("min"), 1, kMaxEvent) : 1;
+  size.max = map.Has("max") ? ReadSize(ctx, map.Get("max"), map.Key("max"), 1, kMaxEvent)
+                            : std::min(kMaxEvent, size.p99 * 8);
+  if (size.min > size.median || size.max < size.median) {
+    ctx.Fail(node, key, "expected min <= median <= max");
+  }
+  return size;
+}
+
+KeySpec ReadKeys(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  KeySpec keys;
+  if (!node.IsDefined() || node.IsNull()) return keys;
+  if (node.IsScalar()) {
+    if (node.Scalar() != "none") {
+      ctx.Fail(node, key, "expected 'none' or a map {count: N, zipf: S}, got " + Describe(node));
+    }
+    return keys;
+  }
+  MapReader map(ctx, node, key, {"count", "zipf"});
+  keys.count = ReadInt(ctx, map.Require("count"), map.Key("count"), 1, 1'000'000'000);
+  keys.kind = KeySpec::Kind::kUniform;
+  if (map.Has("zipf")) {
+    keys.zipf_exponent = ReadDouble(ctx, map.Get("zipf"), map.Key("zipf"), 0, 10);
+    if (keys.zipf_exponent > 0) keys.kind = KeySpec::Kind::kZipf;
+  }
+  return keys;
+}
+
+SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
+                                  const std::string& key) {
+  MapReader map(ctx, node, key,
+                {"rate", "arrival", "bursty", "ramp", "events", "keys", "payload", "max_rate"});
+  SyntheticSourceSpec src;
+  if (map.Has("payload")) {
+    src.payload = ReadChoice<PayloadFormat>(ctx, map.Get("payload"), map.Key("payload"),
+                                            {{"text", PayloadFormat::kText},
+                                             {"bluesky", PayloadFormat::kBluesky},
+                                             {"wikipedia", PayloadFormat::kWikipedia}});
+  }
+  if (map.Require("rate").IsScalar() && map.Get("rate").Scalar() == "max") {
+    src.search_max_rate = true;
+    if (!map.Has("max_rate")) {
+      ctx.Fail(map.Get("rate"), map.Key("rate"),
+               "rate: max needs max_rate: {p99_below: 50ms} (and optionally probe, start, limit, "
+               "max_probes)");
+    }
+    MapReader m(ctx, map.Get("max_rate"), map.Key("max_rate"),
+                {"p99_below", "probe", "start", "limit", "max_probes"});
+    MaxRateSpec& spec = src.max_rate;
+    spec.p99_below_ns = ReadDuration(ctx, m.Require("p99_below"), m.Key("p99_below"), 1000, 3600e9);
+    if (m.Has("probe")) spec.probe_ns = ReadDuration(ctx, m.Get("probe"), m.Key("probe"), 100'000'000, 3600e9);
+    if (m.Has("start")) spec.start = ReadRate(ctx, m.Get("start"), m.Key("start"), 1, 1e9);
+    if (m.Has("limit")) spec.limit = ReadRate(ctx, m.Get("limit"), m.Key("limit"), 1, 1e9);
+    if (m.Has("max_probes")) {
+      spec.max_probes = static_cast<int>(ReadInt(ctx, m.Get("max_probes"), m.Key("max_probes"), 1, 100));
+    }
+    if (spec.start > spec.limit) {
+      ctx.Fail(m.Get("start"), m.Key("start"), "the first rate tried is above limit");
+    }
+    src.rate = spec.start;
+  } else {
+    src.rate = ReadRate(ctx, map.Require("rate"), map.Key("rate"), 1e-3, 1e9);
+    if (map.Has("max_rate")) {
+      ctx.Fail(map.Get("max_rate"), map.Key("max_rate"), "is only used with rate: max");
+    }
+  }
+  if (map.Has("arrival")) {
+    src.arrival = ReadChoice<ArrivalKind>(ctx, map.Get("arrival"), map.Key("arrival"),
+                                          {{"constant", ArrivalKind::kConstant},
+                                           {"poisson", ArrivalKind::kPoisson},
+                                           {"bursty", ArrivalKind::kBursty},
+                                           {"ramp", ArrivalKind::kRamp}});
+  }
+  if (map.Has("bursty")) {
+    if (src.arrival != ArrivalKind::kBursty) {
+      ctx.Fail(map.Get("bursty"), map.Key("bursty"), "is only used with arrival: bursty");
+    }
+    MapReader b(ctx, map.Get("bursty"), map.Key("bursty"), {"on", "off", "factor"});
+    if (b.Has("on")) src.bursty.on_ns = ReadDuration(ctx, b.Get("on"), b.Key("on"), 1000, 3600e9);
+    if (b.Has("off")) {
+      src.bursty.off_ns = ReadDuration(ctx, b.Get("off"), b.Key("off"), 0, 3600e9);
+    }
+    if (b.Has("factor")) {
+      src.bursty.factor = ReadDouble(ctx, b.Get("factor"), b.Key("factor"), 1, 1e6);
+    }
+  }
+  if (map.Has("ramp")) {
+    if (src.arrival != ArrivalKind::kRamp) {
+      ctx.Fail(map.Get("ramp"), map.Key("ramp"), "is only used with arrival: ramp");
+    }
+    MapReader r(ctx, map.Get("ramp"), map.Key("ramp"), {"from"});
+    src.ramp.from_rate = ReadRate(ctx, r.Require("from"), r.Key("from"), 0, 1e9);
+  }
+  if (map.Has("events")) {
+    YAML::Node events = map.Get("events");
+    std::string events_key = map.Key("events");
+    if (!events.IsSequence() || events.size() == 0) {
+      ctx.Fail(events, events_key, "expected a non-empty list of {type, weight, size}");
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < events.size(); ++i) {
+      std::string item_key = events_key + "." + std::to_string(i);
+      MapReader e(ctx, events[i], item_key, {"type", "weight", "size"});
+      EventTypeSpec type;
+      type.name = ReadName(ctx, e.Require("type"), e.Key("type"));
+      if (!seen.insert(type.name).second) {
+        ctx.Fail(e.Get("type"), e.Key("type"), "event type '" + type.name + "' appears twice");
+      }
+      if (e.Has("weight")) type.weight = ReadDouble(ctx, e.Get("weight"), e.Key("weight"), 0, 1e9);
+      if (e.Has("size")) type.size = ReadSizeDistribution(ctx, e.Get("size"), e.Key("size"));
+      src.events.push_back(type);
+    }
+    double total = 0;
+    for (const auto& t : src.events) total += t.weight;
+    if (total <= 0) ctx.Fail(events, events_key, "the weights must not all be zero");
+    if (src.events.size() > 255) ctx.Fail(events, events_key, "at most 255 event types");
+  } else {
+    EventTypeSpec type;
+    type.name = "event";
+    src.events.push_back(type);
+  }
+  if (map.Has("keys")) src.keys = ReadKeys(ctx, map.Get("keys"), map.Key("keys"));
+  return src;
+}
+
+// A dotted JSON path: non-empty segments separated by dots.
+std::string ReadJsonPath(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  std::string text = ScalarOf(ctx, node, key, "a field name like time_us or meta.dt");
+  bool ok = !text.empty() && text.front() != '.' && text.back() != '.' &&
+            text.find("..") == std::string::npos;
+  if (!ok) ctx.Fail(node, key, "expected a field name like time_us or meta.dt, got '" + text + "'");
+  return text;
+}
+
+ReplaySourceSpec ReadReplay(const Context& ctx, const YAML::Node& node, const std::string& key) {
+  MapReader map(ctx, node, key,
+                {"file", "time", "time_format", "key", "type", "speed", "loop", "on_bad_line",
+                 "reorder_window"});
+  ReplaySourceSpec r;
+  r.file = ScalarOf(ctx, map.Require("file"), map.Key("file"), "a trace file (.jsonl or .jsonl.gz)");
+  std::filesystem::path file(r.file);
+  if (file.is_relative()) file = std::filesystem::path(ctx.file()).parent_path() / file;
+  r.path = file.lexically_normal().string();
+  if (!std::ifstream(r.path)) {
+    ctx.Fail(map.Get("file"), map.Key("file"),
+             "cannot open trace file '" + r.path + "' (a relative path is taken from the "
+             "scenario file's folder)");
+  }
+  r.time_field = ReadJsonPath(ctx, map.Require("time"), map.Key("time"));
+  if (map.Has("time_format")) {
+    r.time_format = ReadChoice<TimeFormat>(ctx, map.Get("time_format"), map.Key("time_format"),
+                                           {{"auto", TimeFormat::kAuto},
+                                            {"s", TimeFormat::kSeconds},
+                                            {"ms", TimeFormat::kMillis},
+                                            {"us", TimeFormat::kMicros},
+                                            {"ns", TimeFormat::kNanos},
+                                            {"iso8601", TimeFormat::kIso8601}});
+  }
+  if (map.Has("key")) r.key_field = ReadJsonPath(ctx, map.Get("key"), map.Key("key"));
+  if (map.Has("type")) r.type_field = ReadJsonPath(ctx, map.Get("type"), map.Key("type"));
+  if (map.Has("speed")) {
+    YAML::Node speed = map.Get("speed");
+    if (speed.IsScalar() && speed.Scalar() == "max") {
+      r.speed = 0;
+    } else {
+      r.speed = ReadDouble(ctx, speed, map.Key("speed"), 1e-6, 1e9);
+    }
+  }
+  if (map.Has("loop")) {
+    YAML::Node loop = map.Get("loop");
+    if (loop.IsScalar() && loop.Scalar() == "forever") {
+      r.loop = 0;
+    } else {
+      r.loop = ReadInt(ctx, loop, map.Key("loop"), 1, 1'000'000'000);
+    }
+  }
+  if (map.Has("on_bad_line")) {
+    r.on_bad_line = ReadChoice<BadLinePolicy>(
+        ctx, map.Get("on_bad_line"), map.Key("on_bad_line"),
+        {{"skip", BadLinePolicy::kSkip}, {"fail", BadLinePolicy::kFail}});
+  }
+  if (map.Has("reorder_window")) {
+    r.reorder_window =
+        ReadInt(ctx, map.Get("reorder_window"), map.Key("reorder_window"), 0, 1'000'000);
+  }
+  return r;
+}
+
+// expect: { column: condition, ... }; `when` is empty for the top-level map.
+void ReadExpectMap(const Context& ctx, const YAML::Node& node, const std::string& key,
+                   const std::vector<Parameter>& when, std::vector<ExpectationSpec>* out) {
+  if (!node.IsMap()) {
+    ctx.Fail(node, key, "expected a map of report column: condition, got " + Describe(node));
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    ExpectationSpec e;
+    e.column = it->first.Scalar();
+    e.key = key + "." + e.column;
+    e.condition = ScalarOf(ctx, it->second, e.key, "a condition like '< 250ms' or 0");
+    e.where = ctx.Where(it->second, e.key);
+    e.column_where = ctx.Where(it->first, e.key);
+    e.when = when;
+    out->push_back(std::move(e));
+  }
+}
+
+// expect_when: [ { when: { swept.key: value, ... }, expect: { ... } }, ... ]
+void ReadExpectWhen(const Context& ctx, const YAML::Node& node, std::vector<ExpectationSpec>* out) {
+  if (!node.IsSequence()) {
+    ctx.Fail(node, "expect_when", "expected a list of {when: {swept.key: value}, expect: {...}}");
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string item = "expect_when." + std::to_string(i);
+    MapReader entry(ctx, node[i], item, {"when", "expect"});
+    YAML::Node when_node = entry.Require("when");
+    if (!when_node.IsMap() || when_node.size() == 0) {
+      ctx.Fail(when_node, entry.Key("when"), "expected a map of swept key: value");
+    }
+    std::vector<Parameter> when;
+    for (auto it = when_node.begin(); it != when_node.end(); ++it) {
+      const std::string k = entry.Key("when") + "." + it->first.Scalar();
+      when.push_back({it->first.Scalar(), ScalarOf(ctx, it->second, k, "a swept value"),
+                      ctx.Where(it->second, k)});
+    }
+    ReadExpectMap(ctx, entry.Require("expect"), entry.Key("expect"), when, out);
+  }
+}
+
+Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
+  MapReader top(ctx, root, "",
+                {"name", "description", "seed", "duration", "warmup", "broker", "topic", "source",
+                 "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when"});
+  Scenario s;
+  s.file = ctx.file();
+  s.name = top.Has("name") ? ReadName(ctx, top.Get("name"), "name")
+                           : std::filesystem::path(ctx.file()).stem().string();
+  if (top.Has("seed")) {
+    s.seed = static_cast<uint64_t>(
+        ReadInt(ctx, top.Get("seed"), "seed", 0, std::numeric_limits<int64_t>::max()));
+  }
+  s.duration_ns = ReadDuration(ctx, top.Require("duration"), "duration", 1'000'000, 24 * 3600e9);
+  if (top.Has("warmup")) s.warmup_ns = ReadDuration(ctx, top.Get("warmup"), "warmup", 0, 3600e9);
+  if (top.Has("repeat")) s.repeat = static_cast<int>(ReadInt(ctx, top.Get("repeat"), "repeat", 1, 1000));
+  if (top.Has("pipeline")) {
+    s.pipeline = ReadChoice<PipelineKind>(ctx, top.Get("pipeline"), "pipeline",
+                                          {{"queued", PipelineKind::kQueued},
+                                           {"direct", PipelineKind::kDirect}});
+  }
+
+  if (top.Has("broker")) {
+    MapReader b(ctx, top.Get("broker"), "broker", {"embedded", "bootstrap", "connect_timeout"});
+    if (b.Has("embedded") && b.Has("bootstrap")) {
+      ctx.Fail(b.Get("bootstrap"), "broker.bootstrap",
+               "give either broker.embedded or broker.bootstrap, not both");
+    }
+    if (b.Has("bootstrap")) {
+      s.broker.embedded = false;
+      s.broker.bootstrap = ScalarOf(ctx, b.Get("bootstrap"), "broker.bootstrap",
+                                    "a bootstrap list like host1:9092,host2:9092");
+      if (s.broker.bootstrap.empty()) {
+        ctx.Fail(b.Get("bootstrap"), "broker.bootstrap", "must not be empty");
+      }
+    }
+    if (b.Has("embedded")) {
+      YAML::Node e = b.Get("embedded");
+      if (!(e.IsScalar() && e.Scalar() == "true")) {
+        MapReader em(ctx, e, "broker.embedded", {"brokers", "rtt"});
+        if (em.Has("brokers")) {
+          s.broker.brokers = static_cast<int>(ReadInt(ctx, em.Get("brokers"), em.Key("brokers"), 1, 16));
+        }
+        if (em.Has("rtt")) s.broker.rtt_ns = ReadDuration(ctx, em.Get("rtt"), em.Key("rtt"), 0, 60e9);
+        if (s.broker.rtt_ns % 1'000'000 != 0) {
+          ctx.Fail(em.Get("rtt"), em.Key("rtt"),
+                   "the embedded broker injects round-trip time in whole milliseconds");
+        }
+      }
+    }
+    if (b.Has("connect_timeout")) {
+      s.broker.connect_timeout_ns = ReadDuration(ctx, b.Get("connect_timeout"),
+                                                 "broker.connect_timeout", 100'000'000, 600e9);
+    }
+  }
+
+  s.topic.name = s.name;  // unless topic.name says otherwise
+  if (top.Has("topic")) {
+    MapReader t(ctx, top.Get("topic"), "topic", {"name", "partitions", "replication", "config", "reuse"});
+    if (t.Has("name")) s.topic.name = ReadName(ctx, t.Get("name"), "topic.name");
+    if (t.Has("partitions")) {
+      s.topic.partitions = static_cast<int>(ReadInt(ctx, t.Get("partitions"), "topic.partitions", 1, 10000));
+    }
+    if (t.Has("replication")) {
+      s.topic.replication =
+          static_cast<int>(ReadInt(ctx, t.Get("replication"), "topic.replication", 1, 16));
+    }
+    s.topic.config = ReadProperties(ctx, t.Get("config"), "topic.config");
+    if (t.Has("reuse")) s.topic.reuse = ReadBool(ctx, t.Get("reuse"), "topic.reuse");
+    if (s.broker.embedded && s.topic.replication > s.broker.brokers) {
+      ctx.Fail(t.Get("replication"), "topic.replication",
+               "replication " + std::to_string(s.topic.replication) + " exceeds the " +
+                   std::to_string(s.broker.brokers) + " embedded brokers");
+    }
+  }
+
+  {
+    MapReader src(ctx, top.Require("source"), "source", {"synthetic", "replay"});
+    if (src.Has("replay")) {
+      if (src.Has("synthetic")) {
+        ctx.Fail(src.Get("replay"), "source.replay",
+                 "give either source.synthetic or source.replay, not both");
+      }
+      s.source_kind = SourceKind::kReplay;
+      s.replay = ReadReplay(ctx, src.Get("replay"), "source.replay");
+      EventTypeSpec type;
+      type.name = "event";
+      s.source.events.push_back(type);
+    } else {
+      if (!src.Has("synthetic")) {
+        ctx.Fail(src.node(), "source", "expected source.synthetic or source.replay");
+      }
+      s.source = ReadSynthetic(ctx, src.Require("synthetic"), "source.synthetic");
+    }
+  }
+
+  if (top.Has("queue")) {
+    MapReader q(ctx, top.Get("queue"), "queue", {"capacity", "when_full"});
+    if (q.Has("capacity")) s.queue.capacity = ReadInt(ctx, q.Get("capacity"), "queue.capacity", 1, 50'000'000);
+    if (q.Has("when_full")) {
+      s.queue.when_full = ReadChoice<WhenFull>(ctx, q.Get("when_full"), "queue.when_full",
+                                               {{"drop_newest", WhenFull::kDropNewest},
+                                                {"drop_oldest", WhenFull::kDropOldest},
+                                                {"block", WhenFull::kBlock}});
+    }
+  }
+
+  if (top.Has("expect")) ReadExpectMap(ctx, top.Get("expect"), "expect", {}, &s.expectations);
+  if (top.Has("expect_when")) ReadExpectWhen(ctx, top.Get("expect_when"), &s.expectations);
+
+  if (top.Has("producers")) {
+    MapReader p(ctx, top.Get("producers"), "producers",
+                {"threads", "client", "delivery", "kafka", "dequeue_batch", "drain_timeout",
+                 "flush_timeout"});
+    if (p.Has("threads")) s.producers.threads = static_cast<int>(ReadInt(ctx, p.Get("threads"), "producers.threads", 1, 64));
+    if (p.Has("client")) {
+      s.producers.client = ReadChoice<ClientMode>(
+          ctx, p.Get("client"), "producers.client",
+          {{"per_thread", ClientMode::kPerThread}, {"shared", ClientMode::kShared}});
+    }
+    if (p.Has("delivery")) {
+      s.producers.delivery = ReadChoice<DeliveryMode>(
+          ctx, p.Get("delivery"), "producers.delivery",
+          {{"async", DeliveryMode::kAsync}, {"sync", DeliveryMode::kSync}});
+    }
+    s.producers.kafka = ReadProperties(ctx, p.Get("kafka"), "producers.kafka");
+    if (p.Has("dequeue_batch")) {
+      s.producers.dequeue_batch =
+          static_cast<int>(ReadInt(ctx, p.Get("dequeue_batch"), "producers.dequeue_batch", 1, 65536));
+    }
+    if (p.Has("drain_timeout")) {
+      s.producers.drain_timeout_ns =
+          ReadDuration(ctx, p.Get("drain_timeout"), "producers.drain_timeout", 0, 3600e9);
+    }
+    if (p.Has("flush_timeout")) {
+      s.producers.flush_timeout_ns =
+          ReadDuration(ctx, p.Get("flush_timeout"), "producers.flush_timeout", 0, 3600e9);
+    }
+  }
+  if (s.pipeline == PipelineKind::kDirect && s.producers.threads != 1) {
+    ctx.Fail(top.Get("pipeline"), "pipeline",
+             "direct has no workers: the source thread produces, so producers.threads must be 1 (it is " +
+                 std::to_string(s.producers.threads) + ")");
+  }
+  return s;
+}
+
+// Writes `value` at the place a dotted key names, creating maps on the way.
+// A segment may itself contain dots (librdkafka's "linger.ms"): the longest
+// run of segments that names an existing key wins, and below a property map
+// (producers.kafka, topic.config) the whole rest is one key. Returns false
+// when the path runs into a scalar or past the end of a list.
+bool WritePath(YAML::Node root, const std::string& dotted, const YAML::Node& value) {
+  std::vector<std::string> parts;
+  std::stringstream ss(dotted);
+  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+  YAML::Node node = root;
+  std::string walked;
+  size_t i = 0;
+  while (i < parts.size()) {
+    bool property_map = walked == "producers.kafka" || walked == "topic.config";
+    size_t take = 1;
+    if (property_map) {
+      take = parts.size() - i;
+    } else if (node.IsMap()) {
+      for (size_t n = parts.size() - i; n > 1; --n) {
+        std::string candidate = parts[i];
+        for (size_t k = 1; k < n; ++k) candidate += "." + parts[i + k];
+        if (node[candidate].IsDefined()) {
+          take = n;
+          break;
+        }
+      }
+    }
+    std::string key = parts[i];
+    for (size_t k = 1; k < take; ++k) key += "." + parts[i + k];
+    const bool last = i + take == parts.size();
+    if (node.IsSequence()) {
+      size_t index = 0;
+      try {
+        index = std::stoul(key);
+      } catch (const std::exception&) {
+        return false;
+      }
+      if (index >= node.size()) return false;
+      if (last) {
+        node[index] = value;
+        return true;
+      }
+      YAML::Node next = node[index];
+      node.reset(next);
+    } else {
+      if (!node.IsMap()) {
+        if (node.IsDefined() && !node.IsNull()) return false;
+        node = YAML::Node(YAML::NodeType::Map);
+      }
+      if (last) {
+        node[key] = value;
+        return true;
+      }
+      if (!node[key].IsDefined() || node[key].IsNull()) node[key] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node next = node[key];
+      node.reset(next);
+    }
+    walked = JoinKey(walked, key);
+    i += take;
+  }
+  return false;
+}
+
+void SetKey(YAML::Node& root, const std::string& key, const YAML::Node& value,
+            const SourceLocation& where) {
+  if (key.empty() || key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos) {
+    throw ScenarioError(where, key, "not a dotted key like producers.threads");
+  }
+  if (key == "sweep" || key.rfind("sweep.", 0) == 0 || key == "repeat") {
+    throw ScenarioError(where, key, "cannot be overridden per cell");
+  }
+  if (!WritePath(root, key, value)) {
+    throw ScenarioError(where, key, "does not name a place in the scenario");
+  }
+}
+
+YAML::Node LoadYaml(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    SourceLocation where;
+    where.file = path;
+    throw ScenarioError(where, "", "cannot open the scenario file");
+  }
+  try {
+    return YAML::Load(in);
+  } catch (const YAML::ParserException& e) {
+    SourceLocation where;
+    where.file = path;
+    where.line = e.mark.line + 1;
+    where.column = e.mark.column + 1;
+    throw ScenarioError(where, "", "malformed YAML: " + e.msg);
+  }
+}
+
+struct Override {
+  std::string key;
+  YAML::Node value;
+  SourceLocation where;
+  std::string text;
+};
+
+struct Axis {
+  std::string key;
+  std::vector<Override> values;
+};
+
+Scenario BuildCell(const std::string& path, const std::vector<Override>& overrides,
+                   const std::vector<Override>& cell) {
+  Context ctx(path);
+  YAML::Node root = LoadYaml(path);
+  if (root.IsMap()) root.remove("sweep");
+  for (const auto& o : overrides) {
+    ctx.MarkOverride(o.key, o.where);
+    SetKey(root, o.key, o.value, o.where);
+  }
+  for (const auto& o : cell) {
+    SetKey(root, o.key, o.value, o.where);
+    // Errors in a swept value point at the value in the sweep list.
+    SourceLocation where = o.where;
+    where.origin = "sweep value " + o.key + "=" + o.text;
+    ctx.MarkOverride(o.key, where);
+  }
+  Scenario s = ReadScenario(ctx, root);
+  for (const auto& o : cell) s.parameters.push_back({o.key, o.text, o.where});
+  return s;
+}
+
+}  // namespace
+
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  return Suggest(word, candidates);
+}
+
+ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides) {
+  Context ctx(path);
+  YAML::Node root = LoadYaml(path);
+  if (!root.IsMap()) ctx.Fail(root, "", "a scenario is a YAML map; got " + Describe(root));
+
+  std::vector<Override> sets;
+  for (const auto& text : overrides) {
+    SourceLocation where;
+    where.origin = "--set " + text;
+    size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw ScenarioError(where, "", "expected --set dotted.key=value");
+    }
+    Override o;
+    o.key = text.substr(0, eq);
+    o.text = text.substr(eq + 1);
+    o.where = where;
+    try {
+      o.value = YAML::Load(o.text);
+    } catch (const YAML::ParserException& e) {
+      throw ScenarioError(where, o.key, "malformed value: " + e.msg);
+    }
+    if (o.value.IsNull()) o.value = YAML::Node(o.text);
+    sets.push_back(o);
+  }
+
+  std::vector<Axis> axes;
+  if (root["sweep"].IsDefined() && !root["sweep"].IsNull()) {
+    YAML::Node sweep = root["sweep"];
+    if (!sweep.IsMap()) ctx.Fail(sweep, "sweep", "expected a map of key: [values]");
+    for (auto it = sweep.begin(); it != sweep.end(); ++it) {
+      Axis axis;
+      axis.key = it->first.Scalar();
+      std::string key = "sweep." + axis.key;
+      const YAML::Node values = it->second;  // it->second is a temporary
+      if (!values.IsSequence() || values.size() == 0) {
+        ctx.Fail(values, key, "expected a non-empty list of values");
+      }
+      for (const auto& v : values) {
+        if (!v.IsScalar()) ctx.Fail(v, key, "sweep values must be scalars, got " + Describe(v));
+        Override o;
+        o.key = axis.key;
+        o.value = YAML::Node(v);
+        o.text = v.Scalar();
+        o.where = ctx.Where(v, key);
+        axis.values.push_back(o);
+      }
+      for (const auto& other : axes) {
+        if (other.key == axis.key) ctx.Fail(it->first, key, "swept twice");
+      }
+      axes.push_back(axis);
+    }
+  }
+
+  ScenarioPlan plan;
+  plan.base = BuildCell(path, sets, {});
+  for (const auto& axis : axes) plan.swept_keys.push_back(axis.key);
+
+  // Cartesian product, last axis fastest.
+  size_t total = 1;
+  for (const auto& axis : axes) {
+    total *= axis.values.size();
+    if (total > 10000) ctx.Fail(root["sweep"], "sweep", "the sweep expands to more than 10000 cells");
+  }
+  for (size_t n = 0; n < total; ++n) {
+    std::vector<Override> cell(axes.size());
+    size_t rest = n;
+    for (size_t a = axes.size(); a-- > 0;) {
+      cell[a] = axes[a].values[rest % axes[a].values.size()];
+      rest /= axes[a].values.size();
+    }
+    plan.cells.push_back(BuildCell(path, sets, cell));
+  }
+  return plan;
+}
+
+}  // namespace sluice

@@ -1,0 +1,60 @@
+// The commands of the sluice executable, callable without a command line
+// (tests call them directly). harness/main.cc only parses arguments.
+//
+// Exit codes: core/exit_codes.h.
+#ifndef SLUICE_CLI_APP_H_
+#define SLUICE_CLI_APP_H_
+
+#include <atomic>
+#include <ostream>
+#include <string>
+#include <memory>
+#include <vector>
+
+#include "sluice/core/exit_codes.h"
+#include "sluice/report/reporter.h"
+#include "sluice/scenario/scenario.h"
+
+namespace sluice {
+
+// What the embedded broker does not model; printed with every run on it.
+extern const char* const kEmbeddedBrokerNote;
+
+struct RunArgs {
+  std::string scenario_file;
+  std::vector<std::string> overrides;  // --set key=value
+  std::string bootstrap;               // --bootstrap: a real cluster
+  std::string results_root = "results";
+  bool quiet = false;                  // no status line
+  bool check_expectations = true;      // false: --no-expect
+  std::string command_line;
+};
+
+// Where a run's reports go, set up before anything runs: the results folder
+// results/<name>-<UTC>/ (created now, so an unwritable root fails at once)
+// and the context every reporter gets. `plan` must outlive it.
+struct RunOutputs {
+  std::string stamp;  // the run's UTC start, compact: 20261122T041638Z
+  std::unique_ptr<ResultsFolder> folder;
+  ReportContext context;
+};
+
+// Prints the error and returns false when the folder cannot be created.
+bool PrepareOutputs(const ScenarioPlan& plan, const std::string& results_root,
+                    const std::string& command_line, const std::vector<std::string>& overrides,
+                    const std::string& bootstrap, std::ostream& err, RunOutputs* outputs);
+
+int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
+               const std::atomic<bool>& interrupted);
+
+int ValidateCommand(const std::string& scenario_file, const std::vector<std::string>& overrides,
+                    std::ostream& out, std::ostream& err);
+
+// Runs the embedded cluster alone until `interrupted`; prints its bootstrap
+// list on `out`. `topics` are "name" or "name:partitions".
+int BrokerCommand(int brokers, const std::string& rtt, const std::vector<std::string>& topics,
+                  std::ostream& out, std::ostream& err, const std::atomic<bool>& interrupted);
+
+}  // namespace sluice
+
+#endif  // SLUICE_CLI_APP_H_

@@ -1,0 +1,138 @@
+// BoundedQueue: the buffer between the source and the producer workers.
+//
+// moodycamel's ConcurrentQueue has no hard global bound (its capacity is per
+// producer and rounded to blocks), so the exact bound lives here: a counting
+// semaphore of free slots. A push first takes a slot, then enqueues; a pop
+// dequeues, then returns slots. The number of items in the queue can therefore
+// never exceed `capacity`, whatever the number of producer and consumer
+// threads.
+//
+// What a push does when no slot is free is the caller's declared policy
+// (WhenFull): drop the new item, evict the oldest one, or block.
+//
+// Thread-safety: every method is thread-safe. Pushers should each own a
+// ProducerToken and poppers a ConsumerToken (moodycamel's tokens: FIFO per
+// producer, and much faster). With up to `max_producers` producer tokens,
+// pushes and pops never allocate once the queue is constructed (the blocks
+// are pre-allocated and recycled); each further producer token may allocate
+// blocks of its own the first time it fills up. Nothing throws after
+// construction.
+//
+// drop_oldest evicts the oldest item of the producer queue the consumer token
+// visits: with one producer (the Source) that is the oldest item overall.
+#ifndef SLUICE_CORE_BOUNDED_QUEUE_H_
+#define SLUICE_CORE_BOUNDED_QUEUE_H_
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+
+namespace sluice {
+
+template <typename T>
+class BoundedQueue {
+ public:
+  using Inner = moodycamel::BlockingConcurrentQueue<T>;
+  using ProducerToken = moodycamel::ProducerToken;
+  using ConsumerToken = moodycamel::ConsumerToken;
+
+  // Allocates every block the queue can need. Throws std::invalid_argument
+  // on capacity 0.
+  explicit BoundedQueue(size_t capacity, size_t max_producers = 1)
+      : capacity_(capacity),
+        inner_(RoundUp(capacity) + 2 * Inner::BLOCK_SIZE * (max_producers + 1)),
+        free_slots_(static_cast<ssize_t>(capacity)) {
+    if (capacity == 0) throw std::invalid_argument("BoundedQueue capacity must be at least 1");
+  }
+
+  BoundedQueue(const BoundedQueue&) = delete;
+  BoundedQueue& operator=(const BoundedQueue&) = delete;
+
+  ProducerToken MakeProducerToken() { return ProducerToken(inner_); }
+  ConsumerToken MakeConsumerToken() { return ConsumerToken(inner_); }
+
+  // Enqueues `item` if a slot is free. Never blocks. Returns false when full
+  // (the item is not enqueued: the caller counts it as dropped).
+  bool TryPush(ProducerToken& token, const T& item) {
+    if (!free_slots_.tryWait()) return false;
+    inner_.enqueue(token, item);
+    return true;
+  }
+
+  // Enqueues up to `count` items from `items`, as many as there are free
+  // slots for; returns how many were enqueued (a prefix of `items`). Never
+  // blocks.
+  size_t TryPushBulk(ProducerToken& token, const T* items, size_t count) {
+    ssize_t got = free_slots_.tryWaitMany(static_cast<ssize_t>(count));
+    if (got <= 0) return 0;
+    inner_.enqueue_bulk(token, items, static_cast<size_t>(got));
+    return static_cast<size_t>(got);
+  }
+
+  // Enqueues `item`; when full, first removes the oldest item still queued
+  // and stores it in `*evicted`. Returns true when something was evicted.
+  // Never blocks for long: it retries while consumers race it for the
+  // oldest item.
+  bool PushEvictingOldest(ProducerToken& token, ConsumerToken& ctoken, const T& item,
+                          T* evicted) {
+    bool did_evict = false;
+    while (!free_slots_.tryWait()) {
+      // The queue is full: take the oldest item and keep its slot.
+      if (inner_.try_dequeue(ctoken, *evicted)) {
+        did_evict = true;
+        break;
+      }
+      // A consumer dequeued concurrently and is about to return slots.
+    }
+    inner_.enqueue(token, item);
+    return did_evict;
+  }
+
+  // Enqueues `item`, waiting for a free slot at most `timeout_us`
+  // microseconds (-1: forever). Returns false on time-out.
+  bool PushBlocking(ProducerToken& token, const T& item, int64_t timeout_us) {
+    if (!free_slots_.wait(timeout_us)) return false;
+    inner_.enqueue(token, item);
+    return true;
+  }
+
+  // Dequeues up to `max` items into `out`, waiting up to `timeout_us` for the
+  // first one. Returns how many were dequeued (0 on time-out).
+  size_t PopBulk(ConsumerToken& token, T* out, size_t max, int64_t timeout_us) {
+    size_t n = inner_.wait_dequeue_bulk_timed(token, out, max, timeout_us);
+    if (n > 0) free_slots_.signal(static_cast<ssize_t>(n));
+    return n;
+  }
+
+  // Dequeues up to `max` items without waiting.
+  size_t TryPopBulk(ConsumerToken& token, T* out, size_t max) {
+    size_t n = inner_.try_dequeue_bulk(token, out, max);
+    if (n > 0) free_slots_.signal(static_cast<ssize_t>(n));
+    return n;
+  }
+
+  // Items queued or being pushed right now; exact when the queue is quiet,
+  // approximate (never above capacity) while pushes and pops are under way.
+  size_t Depth() const {
+    size_t free = free_slots_.availableApprox();
+    return free >= capacity_ ? 0 : capacity_ - free;
+  }
+
+  size_t capacity() const { return capacity_; }
+
+ private:
+  static size_t RoundUp(size_t n) {
+    return (n + Inner::BLOCK_SIZE - 1) / Inner::BLOCK_SIZE * Inner::BLOCK_SIZE;
+  }
+
+  const size_t capacity_;
+  Inner inner_;
+  moodycamel::LightweightSemaphore free_slots_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_CORE_BOUNDED_QUEUE_H_

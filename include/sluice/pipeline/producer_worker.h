@@ -1,0 +1,104 @@
+// ProducerWorker: one of the threads that drain the bounded queue into
+// librdkafka.
+//
+// A worker takes events from the queue in bulk, records how long each waited
+// since its intended time, and produces it through its ProducerClient (its
+// own, or one shared by all workers). When librdkafka's own queue is full
+// (ERR__QUEUE_FULL) it counts a backpressure event, waits for delivery
+// reports to make room, and retries. Any other produce error is counted by
+// code as a failure. With sync delivery it waits for each message's report
+// before taking the next (the seed course's synchronous producer).
+//
+// Payloads: synthetic text is handed to librdkafka without a copy (the pool
+// outlives the clients); synthetic documents are composed into the worker's
+// own buffer and replayed lines live in the replay arena, so both are
+// produced with RD_KAFKA_MSG_F_COPY, after which a replayed line's slot is
+// released.
+//
+// Run() executes on the worker's thread; the counters are written by that
+// thread only. Nothing throws and nothing allocates per event.
+#ifndef SLUICE_PIPELINE_PRODUCER_WORKER_H_
+#define SLUICE_PIPELINE_PRODUCER_WORKER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sluice/core/bounded_queue.h"
+#include "sluice/core/counters.h"
+#include "sluice/pipeline/delivery.h"
+#include "sluice/core/event.h"
+#include "sluice/core/latency_histogram.h"
+#include "sluice/pipeline/payload.h"
+#include "sluice/pipeline/replay.h"
+#include "sluice/scenario/scenario.h"
+#include "sluice/pipeline/source.h"
+
+namespace sluice {
+
+// Shared by the runner and the workers of one cell.
+struct WorkerControl {
+  int64_t epoch_ns = 0;
+  // Set (release) once the source has pushed its last event.
+  std::atomic<bool> source_done{false};
+  // Absolute time after which workers stop producing and discard what is
+  // left in the queue as unresolved; set when the source is done.
+  std::atomic<int64_t> drain_deadline_abs_ns{INT64_MAX};
+  // The epoch on the wall clock (us since the Unix epoch): synthetic
+  // documents carry their intended time as a real date.
+  int64_t wall_epoch_us = 0;
+  // Set on SIGINT: stop now.
+  const std::atomic<bool>* interrupted = nullptr;
+};
+
+struct WorkerCounters {
+  explicit WorkerCounters(size_t types) : failed_by_type(new Counter[types]) {}
+
+  Counter taken;          // events taken from the queue
+  Counter produced;       // accepted by rd_kafka_produce
+  Counter backpressure;   // ERR__QUEUE_FULL answers, each followed by a retry
+  Counter failed;         // refused by rd_kafka_produce with another error
+  Counter abandoned;      // taken or left in the queue after the drain deadline
+  ErrorCounts failed_by_code;
+  std::unique_ptr<Counter[]> failed_by_type;
+  LatencyHistogram queue_wait;  // intended time -> taken by this worker
+};
+
+class ProducerWorker : public EventSink {
+ public:
+  // `replay`: the arena of a replay source (events carry slots), else null.
+  ProducerWorker(int index, const Scenario& scenario, BoundedQueue<Event>& queue,
+                 ProducerClient& client, const PayloadPool& payloads, WorkerControl& control,
+                 ReplayArena* replay = nullptr);
+
+  // Queued pipeline: drains the queue until the source is done and the
+  // queue is empty (or the drain deadline passes), on the worker's thread.
+  void Run();
+  // Direct pipeline: produces `event` now, on the caller's (the source's)
+  // thread; its queue wait is the source's lag.
+  void Take(const Event& event, int64_t now_ns) override { Produce(event, now_ns); }
+  const WorkerCounters& counters() const { return counters_; }
+
+ private:
+  void Produce(const Event& event, int64_t taken_ns);
+  void ProduceBytes(const Event& event, void* payload, int msgflags, const char* key,
+                    size_t key_len);
+  bool PastDrainDeadline() const;
+
+  const int index_;
+  const int64_t warmup_ns_;
+  const bool sync_;
+  BoundedQueue<Event>& queue_;
+  ProducerClient& client_;
+  const PayloadPool& payloads_;
+  WorkerControl& control_;
+  ReplayArena* replay_;
+  std::vector<char> scratch_;  // composed synthetic documents
+  std::vector<Event> batch_;
+  WorkerCounters counters_;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_PIPELINE_PRODUCER_WORKER_H_

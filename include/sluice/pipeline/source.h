@@ -1,0 +1,215 @@
+// The source: turns a stream of events with intended emission times into
+// pushes to the bounded queue at those times, under the declared when-full
+// policy.
+//
+//   EventStream     where events come from: SyntheticStream (below) or
+//                   ReplayStream (replay.h, a recorded trace)
+//   ArrivalProcess  when synthetic events should exist (constant, Poisson,
+//                   bursty, ramp)
+//   EventGenerator  what they are (type, size, key), seeded
+//   Source          the pacer thread: waits for each intended time, pushes,
+//                   drops or blocks, and counts all of it, whatever the stream
+//
+// Determinism: the same spec and seed give the same event sequence (times,
+// types, sizes, keys) on every machine, whatever the load: when the source
+// is held back it emits late but keeps each event's intended time, so the
+// delay is charged to the event's latency (no coordinated omission).
+#ifndef SLUICE_PIPELINE_SOURCE_H_
+#define SLUICE_PIPELINE_SOURCE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sluice/core/bounded_queue.h"
+#include "sluice/core/counters.h"
+#include "sluice/core/event.h"
+#include "sluice/core/random.h"
+#include "sluice/scenario/scenario.h"
+
+namespace sluice {
+
+// Intended times, in ns since the run's epoch, non-decreasing.
+// constant: event i at round(i * 1e9 / rate) exactly (no drift).
+// poisson:  exponential gaps with mean 1/rate.
+// bursty:   a Poisson process whose rate is factor x higher in `on` windows
+//           than in `off` windows, with the mean over a period equal to rate.
+// ramp:     a Poisson process whose rate goes linearly from ramp.from to rate
+//           over `horizon_ns`, and stays at rate after it.
+// Not thread-safe; never allocates.
+class ArrivalProcess {
+ public:
+  ArrivalProcess(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed);
+  int64_t Next();
+
+ private:
+  // Converts "operational time" (expected number of events so far) to
+  // seconds since the epoch, for the time-varying rates.
+  double OperationalToSeconds(double u) const;
+
+  ArrivalKind kind_;
+  double rate_;
+  Rng rng_;
+  uint64_t index_ = 0;
+  double operational_ = 0;  // cumulative expected events (Poisson kinds)
+  // bursty
+  double period_s_ = 0, on_s_ = 0, rate_on_ = 0, rate_off_ = 0;
+  // ramp
+  double ramp_from_ = 0, horizon_s_ = 0;
+};
+
+// Walker/Vose alias table: O(1) draws from a discrete distribution.
+class AliasTable {
+ public:
+  explicit AliasTable(const std::vector<double>& weights);
+  uint32_t Sample(Rng& rng) const;
+
+ private:
+  std::vector<double> probability_;
+  std::vector<uint32_t> alias_;
+};
+
+// Zipf(s) over ranks [0, n) by rejection-inversion (Hoermann and Derflinger,
+// 1996): O(1) per draw and no table, so a million keys cost nothing.
+class ZipfSampler {
+ public:
+  ZipfSampler(uint64_t n, double exponent);
+  uint64_t Sample(Rng& rng) const;
+
+ private:
+  double H(double x) const;
+  double HInverse(double x) const;
+  double h(double x) const;
+
+  uint64_t n_;
+  double s_;
+  double h_integral_x1_, h_integral_n_, shortcut_;
+};
+
+// The event sequence of a synthetic source. Not thread-safe; Next() never
+// allocates.
+class EventGenerator {
+ public:
+  EventGenerator(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed);
+  void Next(Event* event);
+
+ private:
+  uint32_t SampleSize(uint16_t type);
+
+  const SyntheticSourceSpec spec_;
+  ArrivalProcess arrivals_;
+  Rng rng_;
+  AliasTable types_;
+  std::vector<double> log_median_, sigma_;
+  std::unique_ptr<ZipfSampler> zipf_;
+  uint64_t seq_ = 0;
+};
+
+// A stream of events for the pacer. Every method runs on the source thread
+// only; none may allocate per event (a virtual call per event is the cost).
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+
+  // Fills `*event` with the next event; false when the stream has ended.
+  // Paced streams give non-decreasing intended times.
+  virtual bool Next(Event* event) = 0;
+
+  // The source did not hand `event` to the queue (dropped by a full queue,
+  // evicted from it, or never sent): release whatever the event holds.
+  virtual void Discard(const Event& event) { (void)event; }
+
+  // False: the events have no schedule (a replay at speed max). The source
+  // then stamps each event's intended time with the moment it takes it and
+  // never waits; latency is measured from there.
+  virtual bool paced() const { return true; }
+};
+
+// The synthetic stream of a scenario: EventGenerator's events, without end.
+class SyntheticStream final : public EventStream {
+ public:
+  SyntheticStream(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed)
+      : generator_(spec, horizon_ns, seed) {}
+  bool Next(Event* event) override {
+    generator_.Next(event);
+    return true;
+  }
+
+ private:
+  EventGenerator generator_;
+};
+
+// What the source did, written by the source thread only (see Counter).
+struct SourceCounters {
+  explicit SourceCounters(size_t types)
+      : generated_by_type(new Counter[types]), dropped_by_type(new Counter[types]) {}
+
+  Counter generated;       // handed to the queue's policy: pushed or dropped
+  Counter dropped_newest;  // refused because the queue was full
+  Counter dropped_oldest;  // evicted to make room for a newer event
+  Counter blocked;         // pushes that had to wait for room (block policy)
+  Counter late;            // handed over more than 1 ms after the intended time
+  Counter lag_sum_ns;      // sum over events of (hand-over time - intended time)
+  Counter max_lag_ns;      // the most the source was ever behind schedule
+  Counter max_depth;       // queue depth right after a push, at most
+  Counter scheduled;       // events the arrival process placed inside the run
+  Counter unsent;          // scheduled, but the run ended before the source got to them
+  Counter scheduled_measured;      // scheduled with an intended time after the warm-up
+  Counter scheduled_measured_bytes;
+  Counter generated_measured;      // generated with an intended time after the warm-up
+  Counter lag_sum_measured_ns;     // lag_sum_ns over those
+  std::unique_ptr<Counter[]> generated_by_type;
+  std::unique_ptr<Counter[]> dropped_by_type;
+};
+
+// The pacer. Run() executes on the source thread; it returns when every
+// event scheduled before the end of the run has been handed over, when the
+// stream ends, when the wall clock passes the end by more than 10 ms (the
+// rest is counted as unsent), or on `stop`.
+// While behind schedule it reads the clock (and `stop`) every 64 events, so
+// it may hand over up to 63 events after the end, and measures lag from a
+// reading at most 63 events old.
+// Where a direct pipeline's source puts each event instead of the queue. Take()
+// runs on the source thread and must account for the event (produced, failed
+// or abandoned) before it returns.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void Take(const Event& event, int64_t now_ns) = 0;
+};
+
+class Source {
+ public:
+  // The scenario's synthetic stream, seeded with `seed`.
+  Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t seed);
+  // Any stream; it must outlive the Source.
+  Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream& stream);
+
+  // Direct pipeline: hand every event to `sink` instead of the queue (the
+  // queue and its when-full policy are then unused). Call before Run().
+  void SetSink(EventSink* sink) { sink_ = sink; }
+
+  void Run(int64_t epoch_ns, const std::atomic<bool>& stop);
+  const SourceCounters& counters() const { return counters_; }
+
+ private:
+  void Hand(const Event& event);
+  void CountScheduled(const Event& event);
+
+  BoundedQueue<Event>& queue_;
+  WhenFull policy_;
+  int64_t end_ns_;
+  int64_t warmup_ns_;
+  std::unique_ptr<EventStream> owned_stream_;
+  EventStream* stream_;
+  EventSink* sink_ = nullptr;
+  SourceCounters counters_;
+  BoundedQueue<Event>::ProducerToken producer_token_;
+  BoundedQueue<Event>::ConsumerToken consumer_token_;  // drop_oldest evicts
+  int64_t deadline_abs_ns_ = 0;
+};
+
+}  // namespace sluice
+
+#endif  // SLUICE_PIPELINE_SOURCE_H_

@@ -1,0 +1,276 @@
+// A scenario: one experiment, as a validated, immutable value.
+//
+// Configuration flows one way: YAML file (+ --set overrides, + one sweep cell's
+// values) -> LoadPlan() -> a ScenarioPlan of fully validated Scenario values ->
+// the runner. Nothing downstream re-reads YAML or the environment.
+//
+// LoadPlan() throws ScenarioError for any bad input, before anything runs; the
+// message names the file, line, column, the dotted key and what was expected.
+// Thread-safety: the values are plain data, safe to read from any thread.
+#ifndef SLUICE_SCENARIO_SCENARIO_H_
+#define SLUICE_SCENARIO_SCENARIO_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+// Where a value came from: a place in the scenario file, or a command-line
+// override ("--set producers.threads=2"). line and column are 1-based; 0 when
+// unknown.
+struct SourceLocation {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string origin;  // non-empty for values not written in the file
+
+  std::string ToString() const;
+};
+
+// A bad scenario. what() reads "FILE:LINE:COL: KEY: MESSAGE".
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(SourceLocation where, std::string key, std::string message);
+
+  const SourceLocation& where() const { return where_; }
+  const std::string& key() const { return key_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  SourceLocation where_;
+  std::string key_;
+  std::string message_;
+};
+
+// Event size in bytes: fixed, or lognormal fitted to a median and a p99,
+// truncated to [min, max].
+struct SizeDistribution {
+  enum class Kind { kFixed, kLognormal };
+  Kind kind = Kind::kFixed;
+  int64_t fixed = 200;
+  int64_t median = 0;
+  int64_t p99 = 0;
+  int64_t min = 1;
+  int64_t max = 1024 * 1024;
+};
+
+struct EventTypeSpec {
+  std::string name;
+  double weight = 1;
+  SizeDistribution size;
+};
+
+// Message keys: none (null key), or "key-<n>" with n uniform or Zipf(s) over
+// [0, count).
+struct KeySpec {
+  enum class Kind { kNone, kUniform, kZipf };
+  Kind kind = Kind::kNone;
+  int64_t count = 0;
+  double zipf_exponent = 0;
+};
+
+enum class ArrivalKind { kConstant, kPoisson, kBursty, kRamp };
+
+// Bursty arrivals alternate `on` and `off` windows; the on-window rate is
+// `factor` times the off-window rate, and both are chosen so that the mean
+// over a whole on+off period equals the scenario's rate.
+struct BurstSpec {
+  int64_t on_ns = 200'000'000;
+  int64_t off_ns = 800'000'000;
+  double factor = 5;
+};
+
+// A ramp goes linearly from `from_rate` to the scenario's rate over the whole
+// run (warm-up included).
+struct RampSpec {
+  double from_rate = 0;
+};
+
+// What the bytes of synthetic events look like (see documents.h): `text`
+// is word-like text; `bluesky` and `wikipedia` are JSON documents shaped like
+// Jetstream commits and MediaWiki recent changes.
+enum class PayloadFormat { kText, kBluesky, kWikipedia };
+
+// rate: max: search each cell's highest sustainable rate (rate_search.h).
+struct MaxRateSpec {
+  int64_t p99_below_ns = 0;   // end-to-end p99 bound a probe must stay under
+  int64_t probe_ns = 0;       // measured length of a probe (default: duration)
+  double start = 1000;        // first rate tried
+  double limit = 1e6;         // never tried above this
+  int max_probes = 16;
+};
+
+struct SyntheticSourceSpec {
+  double rate = 1000;  // mean events per second (with rate: max, of the probe being run)
+  bool search_max_rate = false;  // rate: max
+  MaxRateSpec max_rate;
+  ArrivalKind arrival = ArrivalKind::kConstant;
+  BurstSpec bursty;
+  RampSpec ramp;
+  std::vector<EventTypeSpec> events;
+  KeySpec keys;
+  PayloadFormat payload = PayloadFormat::kText;
+};
+
+// How a trace line's time field is read: `auto` takes numbers by magnitude
+// (seconds, ms, us or ns since the Unix epoch) and strings as ISO-8601.
+enum class TimeFormat { kAuto, kSeconds, kMillis, kMicros, kNanos, kIso8601 };
+enum class BadLinePolicy { kSkip, kFail };
+
+// Replays a recorded trace (JSON Lines, optionally gzip): see replay.h.
+struct ReplaySourceSpec {
+  std::string file;         // as written in the scenario
+  std::string path;         // resolved: relative to the scenario file's folder
+  std::string time_field;   // dotted path of the event time, e.g. time_us or meta.dt
+  TimeFormat time_format = TimeFormat::kAuto;
+  std::string key_field;    // dotted path of the message key; empty: null keys
+  std::string type_field;   // dotted path of the event type; empty: one type "event"
+  double speed = 1;         // 1: real time; 1000: a thousand times faster; 0: max
+  int64_t loop = 1;         // passes over the file; 0: forever (until the run ends)
+  BadLinePolicy on_bad_line = BadLinePolicy::kSkip;
+  int64_t reorder_window = 1000;  // lines held back to put timestamps in order
+};
+
+enum class SourceKind { kSynthetic, kReplay };
+
+// queued: source -> bounded queue -> producer workers (the harness under
+// test). direct: the source thread calls produce() itself, no queue and no
+// workers: the plain librdkafka loop (rdkafka_performance's shape, and the
+// seed course's simplest producer); it needs producers.threads: 1.
+enum class PipelineKind { kQueued, kDirect };
+
+// What the bounded queue does when the source finds it full. Named after what
+// each one does to the events.
+enum class WhenFull { kDropNewest, kDropOldest, kBlock };
+
+struct QueueSpec {
+  int64_t capacity = 10000;
+  WhenFull when_full = WhenFull::kDropNewest;
+};
+
+enum class ClientMode { kPerThread, kShared };
+enum class DeliveryMode { kAsync, kSync };
+
+// A librdkafka property as written in the scenario, with its location so a
+// value that librdkafka rejects can be reported against the file.
+struct KafkaProperty {
+  std::string name;
+  std::string value;
+  SourceLocation where;
+};
+
+struct ProducerSpec {
+  int threads = 1;
+  ClientMode client = ClientMode::kPerThread;
+  DeliveryMode delivery = DeliveryMode::kAsync;
+  std::vector<KafkaProperty> kafka;
+  // Workers take up to this many events from the queue at once.
+  int dequeue_batch = 256;
+  // After the source stops: how long workers may go on draining the queue,
+  // then how long the final flush may wait for delivery reports.
+  int64_t drain_timeout_ns = 10'000'000'000;
+  int64_t flush_timeout_ns = 10'000'000'000;
+};
+
+struct BrokerSpec {
+  bool embedded = true;
+  int brokers = 3;         // embedded only
+  int64_t rtt_ns = 0;      // embedded only: injected round-trip time
+  std::string bootstrap;   // real cluster only
+  int64_t connect_timeout_ns = 10'000'000'000;  // real cluster: metadata check
+};
+
+struct TopicSpec {
+  std::string name = "sluice";
+  int partitions = 6;
+  int replication = 1;
+  std::vector<KafkaProperty> config;  // topic configs (real cluster)
+  // true: every cell produces to exactly `name` and an existing topic is used
+  // as it is; false: each cell gets a fresh topic `<name>.<run>.c<cell>r<rep>`.
+  bool reuse = false;
+};
+
+// One value of one swept key, e.g. producers.threads = 4.
+struct Parameter {
+  std::string key;
+  std::string value;
+  SourceLocation where;
+};
+
+// One line of a scenario's `expect:` map (or of an `expect_when` entry), as
+// written. Compiled and checked by expectation.h; LoadPlan() refuses one that
+// does not compile.
+struct ExpectationSpec {
+  std::string column;        // as written, e.g. latency.end_to_end.p99
+  std::string condition;     // as written, e.g. "< 250ms"
+  std::string key;           // dotted path in the file, e.g. expect_when.0.expect.dropped
+  SourceLocation where;      // of the condition
+  SourceLocation column_where;  // of the column name
+  // expect_when: the cell's swept values these must all match; empty: every cell.
+  std::vector<Parameter> when;
+};
+
+struct Scenario {
+  std::string file;
+  std::string name;
+  uint64_t seed = 1;
+  int64_t duration_ns = 10'000'000'000;  // measured part of the run
+  int64_t warmup_ns = 0;                 // before it, excluded from statistics
+  BrokerSpec broker;
+  TopicSpec topic;
+  SyntheticSourceSpec source;
+  SourceKind source_kind = SourceKind::kSynthetic;
+  ReplaySourceSpec replay;  // source_kind == kReplay
+  PipelineKind pipeline = PipelineKind::kQueued;
+  QueueSpec queue;
+  ProducerSpec producers;
+  int repeat = 1;
+
+  // The swept values this scenario was built with (empty without a sweep).
+  std::vector<Parameter> parameters;
+
+  // expect: and expect_when:, checked against each cell's report after it ran.
+  std::vector<ExpectationSpec> expectations;
+
+  int64_t total_ns() const { return warmup_ns + duration_ns; }
+
+  // How many event types the counters must hold: the synthetic types, or
+  // for a replay every type index a trace can use (see replay.h).
+  size_t type_slots() const {
+    return source_kind == SourceKind::kReplay ? 256 : source.events.size();
+  }
+};
+
+// A run plan: the cells of the sweep (the cartesian product of its values,
+// in file order, last key varying fastest), each a complete Scenario.
+struct ScenarioPlan {
+  Scenario base;                      // the scenario with --set applied
+  std::vector<std::string> swept_keys;
+  std::vector<Scenario> cells;        // one per sweep combination
+};
+
+// Loads and validates `path`. `overrides` are "dotted.key=value" strings from
+// --set; they apply to every cell, before the sweep. Throws ScenarioError.
+ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides);
+
+// " (did you mean 'x'?)" when one of `candidates` is close to `word` (edit
+// distance), else "".
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates);
+
+// Canonical names, for reports.
+const char* ToString(ArrivalKind kind);
+const char* ToString(WhenFull policy);
+const char* ToString(ClientMode mode);
+const char* ToString(DeliveryMode mode);
+const char* ToString(PipelineKind kind);
+const char* ToString(PayloadFormat format);
+const char* ToString(TimeFormat format);
+const char* ToString(BadLinePolicy policy);
+
+}  // namespace sluice
+
+#endif  // SLUICE_SCENARIO_SCENARIO_H_

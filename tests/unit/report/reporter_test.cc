@@ -1,0 +1,871 @@
+#include "sluice/report/reporter.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSweptKey[] = "producers.kafka.linger.ms";
+// A field that needs quoting in CSV and escaping in JSON.
+constexpr char kAwkwardError[] = "broker said \"no\", then\ngave up";
+
+// ---- fixtures -----------------------------------------------------------------
+
+ScenarioPlan MakePlan() {
+  ScenarioPlan plan;
+  plan.base.name = "backpressure, basic";
+  plan.base.file = "scenarios/basic.yaml";
+  plan.base.duration_ns = 30'000'000'000;
+  plan.base.warmup_ns = 5'000'000'000;
+  plan.base.repeat = 1;
+  plan.base.source.events = {{"click", 3, {}}, {"view", 1, {}}};
+  plan.base.producers.kafka = {{"linger.ms", "5", {}}, {"acks", "all", {}}};
+  plan.swept_keys = {kSweptKey};
+  for (const char* v : {"0", "50"}) {
+    Scenario s = plan.base;
+    s.parameters = {{kSweptKey, v, {}}};
+    plan.cells.push_back(s);
+  }
+  return plan;
+}
+
+std::shared_ptr<LatencyHistogram> Histogram(std::initializer_list<int64_t> values_ns) {
+  auto h = std::make_shared<LatencyHistogram>();
+  for (int64_t v : values_ns) h->Record(v);
+  return h;
+}
+
+// A cell with a balanced ledger: 1000 = 7 + 3 + 980 + 4 + 6.
+CellResult MakeCell(const ScenarioPlan& plan, int cell, int repetition) {
+  CellResult r;
+  r.cell = cell;
+  r.repetition = repetition;
+  r.scenario = plan.cells[static_cast<size_t>(cell)];
+  r.topic = "sluice.run.c" + std::to_string(cell) + "r" + std::to_string(repetition);
+  r.broker = "embedded (3 brokers, rtt 0ns)";
+  r.broker_count = 3;
+  r.kafka_version = "mock";
+  r.scheduled = 1002;
+  r.unsent = 2;
+  r.generated = 1000;
+  r.dropped_newest = 7;
+  r.dropped_oldest = 3;
+  r.delivered = 980;
+  r.failed = 4;
+  r.unresolved = 6;
+  r.unresolved_in_flight = 5;
+  r.unresolved_queued = 1;
+  r.failed_by_code = {{-184, 3}, {10, 1}};
+  r.late = 12;
+  r.blocked = 0;
+  r.max_lag_ns = 2'500'000;
+  r.mean_lag_ns = 1234.5;
+  r.max_depth = 123;
+  r.mean_depth = 45.25;
+  r.backpressure = 17;
+  r.duration_s = 30;
+  r.offered_rate = 50000;
+  r.offered_mbps = 10.5;
+  r.delivered_rate = 49800.25;
+  r.delivered_mbps = 10.4;
+  r.measured_delivered = 900;
+  r.wall_s = 36.5;
+  r.cpu_user_s = 12.25;
+  r.cpu_system_s = 3.5;
+  r.peak_rss_bytes = 123'456'789;
+  r.end_to_end = Histogram({1'000'000, 2'000'000, 4'200'000});
+  r.queue_wait = Histogram({10'000, 20'000});
+  r.kafka = Histogram({900'000});
+  r.types = {{"click", 750, 8, 735, 3}, {"view", 250, 2, 245, 1}};
+  return r;
+}
+
+ReportContext MakeContext(const ScenarioPlan& plan) {
+  ReportContext context;
+  context.plan = &plan;
+  context.environment = DetectEnvironment("sluice run basic.yaml");
+  context.environment.librdkafka_version = "2.0.2";
+  context.overrides = {"producers.threads=2"};
+  context.broker_note = "embedded broker: acks ignored, no replication";
+  return context;
+}
+
+template <typename R>
+std::string RunReporter(const ReportContext& context, const std::vector<CellResult>& cells) {
+  std::ostringstream out;
+  R reporter(out);
+  reporter.ReportContext(context);
+  for (const auto& c : cells) reporter.ReportCell(c);
+  reporter.Finalize();
+  return out.str();
+}
+
+// ---- a strict RFC 4180 reader ---------------------------------------------------
+
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  size_t i = 0;
+  bool at_field_start = true;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (at_field_start && c == '"') {
+      ++i;
+      while (true) {
+        if (i >= text.size()) throw std::runtime_error("unterminated quoted field");
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field += text[i++];
+      }
+      if (i < text.size() && text[i] != ',' && text[i] != '\n') {
+        throw std::runtime_error("text after a closing quote");
+      }
+      at_field_start = false;
+      continue;
+    }
+    if (c == '"') throw std::runtime_error("quote inside an unquoted field");
+    if (c == ',') {
+      row.push_back(field);
+      field.clear();
+      at_field_start = true;
+    } else if (c == '\n') {
+      row.push_back(field);
+      field.clear();
+      rows.push_back(row);
+      row.clear();
+      at_field_start = true;
+    } else {
+      field += c;
+      at_field_start = false;
+    }
+    ++i;
+  }
+  if (!row.empty() || !field.empty()) throw std::runtime_error("last line has no newline");
+  return rows;
+}
+
+size_t Column(const std::vector<std::string>& header, const std::string& name) {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return i;
+  }
+  ADD_FAILURE() << "no column " << name;
+  return 0;
+}
+
+// ---- a strict JSON reader (RFC 8259), building a small tree --------------------
+
+struct Json {
+  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject } type = Type::kNull;
+  bool boolean = false;
+  double number = 0;
+  std::string text;  // a string, or a number's literal
+  std::vector<Json> items;
+  std::vector<std::pair<std::string, Json>> members;
+
+  const Json& operator[](const std::string& key) const {
+    for (const auto& [k, v] : members) {
+      if (k == key) return v;
+    }
+    throw std::runtime_error("no member " + key);
+  }
+  const Json& operator[](size_t i) const { return items.at(i); }
+  bool Has(const std::string& key) const {
+    for (const auto& m : members) {
+      if (m.first == key) return true;
+    }
+    return false;
+  }
+};
+
+class JsonParser {
+ public:
+  explicit JsonParser(const std::string& s) : s_(s) {}
+
+  Json ParseDocument() {
+    Json v = Value();
+    Space();
+    if (i_ != s_.size()) Fail("text after the document");
+    return v;
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& what) {
+    throw std::runtime_error("JSON: " + what + " at offset " + std::to_string(i_));
+  }
+  void Space() {
+    while (i_ < s_.size() && std::string_view(" \n\t\r").find(s_[i_]) != std::string_view::npos) {
+      ++i_;
+    }
+  }
+  bool Literal(const char* word) {
+    const std::string w = word;
+    if (s_.compare(i_, w.size(), w) != 0) return false;
+    i_ += w.size();
+    return true;
+  }
+  Json Value() {
+    Space();
+    if (i_ >= s_.size()) Fail("unexpected end");
+    Json v;
+    const char c = s_[i_];
+    if (c == '{') {
+      v.type = Json::Type::kObject;
+      ++i_;
+      Space();
+      if (i_ < s_.size() && s_[i_] == '}') {
+        ++i_;
+        return v;
+      }
+      while (true) {
+        Space();
+        if (i_ >= s_.size() || s_[i_] != '"') Fail("expected a key");
+        std::string key = String();
+        Space();
+        if (i_ >= s_.size() || s_[i_] != ':') Fail("expected ':'");
+        ++i_;
+        v.members.emplace_back(key, Value());
+        Space();
+        if (i_ < s_.size() && s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        if (i_ < s_.size() && s_[i_] == '}') {
+          ++i_;
+          return v;
+        }
+        Fail("expected ',' or '}'");
+      }
+    }
+    if (c == '[') {
+      v.type = Json::Type::kArray;
+      ++i_;
+      Space();
+      if (i_ < s_.size() && s_[i_] == ']') {
+        ++i_;
+        return v;
+      }
+      while (true) {
+        v.items.push_back(Value());
+        Space();
+        if (i_ < s_.size() && s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        if (i_ < s_.size() && s_[i_] == ']') {
+          ++i_;
+          return v;
+        }
+        Fail("expected ',' or ']'");
+      }
+    }
+    if (c == '"') {
+      v.type = Json::Type::kString;
+      v.text = String();
+      return v;
+    }
+    if (Literal("true")) {
+      v.type = Json::Type::kBool;
+      v.boolean = true;
+      return v;
+    }
+    if (Literal("false")) {
+      v.type = Json::Type::kBool;
+      return v;
+    }
+    if (Literal("null")) return v;
+    return Number();
+  }
+  Json Number() {
+    const size_t start = i_;
+    auto digits = [&] {
+      const size_t from = i_;
+      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+      if (i_ == from) Fail("expected a digit");
+    };
+    if (s_[i_] == '-') ++i_;
+    if (i_ < s_.size() && s_[i_] == '0') {
+      ++i_;
+    } else {
+      digits();
+    }
+    if (i_ < s_.size() && s_[i_] == '.') {
+      ++i_;
+      digits();
+    }
+    if (i_ < s_.size() && (s_[i_] == 'e' || s_[i_] == 'E')) {
+      ++i_;
+      if (i_ < s_.size() && (s_[i_] == '+' || s_[i_] == '-')) ++i_;
+      digits();
+    }
+    Json v;
+    v.type = Json::Type::kNumber;
+    v.text = s_.substr(start, i_ - start);
+    v.number = std::strtod(v.text.c_str(), nullptr);
+    return v;
+  }
+  std::string String() {
+    ++i_;  // the opening quote
+    std::string out;
+    while (true) {
+      if (i_ >= s_.size()) Fail("unterminated string");
+      const auto c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') {
+        ++i_;
+        return out;
+      }
+      if (c < 0x20) Fail("raw control character in a string");
+      if (c == '\\') {
+        ++i_;
+        if (i_ >= s_.size()) Fail("unterminated escape");
+        const char e = s_[i_++];
+        switch (e) {
+          case '"': out += '"'; break;
+          case '\\': out += '\\'; break;
+          case '/': out += '/'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          case 'u': {
+            if (i_ + 4 > s_.size()) Fail("short \\u escape");
+            const unsigned long cp = std::stoul(s_.substr(i_, 4), nullptr, 16);
+            i_ += 4;
+            // Enough for the test: BMP code points as UTF-8.
+            if (cp < 0x80) {
+              out += static_cast<char>(cp);
+            } else if (cp < 0x800) {
+              out += static_cast<char>(0xC0 | (cp >> 6));
+              out += static_cast<char>(0x80 | (cp & 0x3F));
+            } else {
+              out += static_cast<char>(0xE0 | (cp >> 12));
+              out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+              out += static_cast<char>(0x80 | (cp & 0x3F));
+            }
+            break;
+          }
+          default: Fail("bad escape");
+        }
+        continue;
+      }
+      // JSON text must be UTF-8: check the sequence (well-formedness only).
+      size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
+                                  : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+      if (len == 0 || i_ + len > s_.size()) Fail("invalid UTF-8");
+      for (size_t k = 1; k < len; ++k) {
+        if ((static_cast<unsigned char>(s_[i_ + k]) & 0xC0) != 0x80) Fail("invalid UTF-8");
+      }
+      out.append(s_, i_, len);
+      i_ += len;
+    }
+  }
+
+  const std::string& s_;
+  size_t i_ = 0;
+};
+
+Json ParseJson(const std::string& text) { return JsonParser(text).ParseDocument(); }
+
+// ---- a scratch folder per test -------------------------------------------------
+
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("sluice_reporter_test_" + std::to_string(::getpid()) + "_" + info->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// ---- the self-checks of the test's own readers ---------------------------------
+
+TEST(ReporterTestReaders, RejectMalformedInput) {
+  EXPECT_THROW(ParseJson("{\"a\": 1,}"), std::runtime_error);
+  EXPECT_THROW(ParseJson("{\"a\": NaN}"), std::runtime_error);
+  EXPECT_THROW(ParseJson("{\"a\": \"x\ny\"}"), std::runtime_error);
+  EXPECT_THROW(ParseJson("{\"a\": 1} {"), std::runtime_error);
+  EXPECT_THROW(ParseJson("[1, 2"), std::runtime_error);
+  EXPECT_NO_THROW(ParseJson("{\"a\": [1, -2.5e3, true, null, \"\\u00e9\"], \"b\": {}}"));
+  EXPECT_THROW(ParseCsv("a,b\"c\n"), std::runtime_error);
+  EXPECT_THROW(ParseCsv("\"a\"b\n"), std::runtime_error);
+  EXPECT_EQ(ParseCsv("\"a,\"\"b\"\"\nc\",d\n"),
+            (std::vector<std::vector<std::string>>{{"a,\"b\"\nc", "d"}}));
+}
+
+// ---- report.csv ---------------------------------------------------------------
+
+TEST(CsvReporterTest, HeaderIsCsvHeaderThenSweptKeysAndRowsMatchIt) {
+  const ScenarioPlan plan = MakePlan();
+  std::vector<CellResult> cells = {MakeCell(plan, 0, 0), MakeCell(plan, 1, 0)};
+  cells[1].error = kAwkwardError;
+  cells[1].scenario.parameters[0].value = "5,\"10\"";  // needs quoting too
+  const auto rows = ParseCsv(RunReporter<CsvReporter>(MakeContext(plan), cells));
+
+  ASSERT_EQ(rows.size(), 3u);
+  std::vector<std::string> expected = CsvHeader();
+  expected.push_back(kSweptKey);
+  EXPECT_EQ(rows[0], expected);
+  for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].size(), rows[0].size()) << "row " << i;
+
+  const auto& h = rows[0];
+  EXPECT_EQ(rows[1][Column(h, "scenario")], "backpressure, basic");
+  EXPECT_EQ(rows[1][Column(h, "generated")], "1000");
+  EXPECT_EQ(rows[1][Column(h, "dropped_newest")], "7");
+  EXPECT_EQ(rows[1][Column(h, "unresolved_in_flight")], "5");
+  EXPECT_EQ(rows[1][Column(h, "ledger_ok")], "true");
+  EXPECT_EQ(rows[1][Column(h, "failed_by_code")], "-184:3;10:1");
+  EXPECT_EQ(rows[1][Column(h, "latency.end_to_end.count")], "3");
+  EXPECT_EQ(rows[1][Column(h, "latency.end_to_end.max_ms")], "4.200");
+  EXPECT_EQ(rows[1][Column(h, "latency.queue_wait.p50_ms")], "0.010");
+  EXPECT_EQ(rows[1][Column(h, "max_lag_ms")], "2.500");
+  EXPECT_EQ(rows[1][Column(h, "peak_rss_mb")], "123.457");
+  EXPECT_EQ(rows[1][Column(h, "when_full")], "drop_newest");
+  EXPECT_EQ(rows[1][Column(h, kSweptKey)], "0");
+  EXPECT_EQ(rows[1][Column(h, "error")], "");
+  EXPECT_EQ(rows[2][Column(h, "error")], kAwkwardError);
+  EXPECT_EQ(rows[2][Column(h, kSweptKey)], "5,\"10\"");
+}
+
+// A cell on a real cluster: the bootstrap list (quoted, it holds commas), the
+// broker count from metadata and the version the brokers reported.
+CellResult OnRealCluster(CellResult r) {
+  r.broker = "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094";
+  r.broker_count = 3;
+  r.kafka_version = "3.9-IV0";
+  return r;
+}
+
+TEST(CsvReporterTest, EveryRowSaysWhichBrokerAndKafkaVersion) {
+  const ScenarioPlan plan = MakePlan();
+  const std::vector<CellResult> cells = {MakeCell(plan, 0, 0), OnRealCluster(MakeCell(plan, 1, 0))};
+  const auto rows = ParseCsv(RunReporter<CsvReporter>(MakeContext(plan), cells));
+  ASSERT_EQ(rows.size(), 3u);
+  const auto& h = rows[0];
+  EXPECT_EQ(Column(h, "kafka_version"), Column(h, "broker_count") + 1);
+  EXPECT_EQ(rows[1][Column(h, "broker")], "embedded (3 brokers, rtt 0ns)");
+  EXPECT_EQ(rows[1][Column(h, "kafka_version")], "mock");
+  EXPECT_EQ(rows[2][Column(h, "broker")], "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094");
+  EXPECT_EQ(rows[2][Column(h, "broker_count")], "3");
+  EXPECT_EQ(rows[2][Column(h, "kafka_version")], "3.9-IV0");
+}
+
+TEST(JsonReporterTest, EveryCellSaysWhichBrokerAndKafkaVersion) {
+  const ScenarioPlan plan = MakePlan();
+  const std::vector<CellResult> cells = {MakeCell(plan, 0, 0), OnRealCluster(MakeCell(plan, 1, 0))};
+  const std::string text = RunReporter<JsonReporter>(MakeContext(plan), cells);
+  Json doc;
+  ASSERT_NO_THROW(doc = ParseJson(text)) << text;
+  EXPECT_EQ(doc["cells"][0]["kafka_version"].text, "mock");
+  EXPECT_EQ(doc["cells"][1]["kafka_version"].text, "3.9-IV0");
+  EXPECT_EQ(doc["cells"][1]["broker"].text, "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094");
+  EXPECT_EQ(doc["cells"][1]["broker_count"].text, "3");
+  EXPECT_FALSE(doc["scenario"]["topic"]["reuse"].boolean);
+}
+
+TEST(ConsoleReporterTest, EveryRowSaysWhichBrokerAndKafkaVersion) {
+  const ScenarioPlan plan = MakePlan();
+  const std::vector<CellResult> cells = {MakeCell(plan, 0, 0), OnRealCluster(MakeCell(plan, 1, 0))};
+  const std::string text = RunReporter<ConsoleReporter>(MakeContext(plan), cells);
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  size_t at = 0;
+  while (at < lines.size() && lines[at].rfind(kSweptKey, 0) != 0) ++at;
+  ASSERT_LT(at + 2, lines.size()) << text;
+  auto ends_with = [](const std::string& line, const std::string& tail) {
+    return line.size() >= tail.size() && line.compare(line.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  EXPECT_TRUE(ends_with(lines[at], "broker    kafka")) << lines[at];
+  EXPECT_TRUE(ends_with(lines[at + 1], "embedded x3     mock")) << lines[at + 1];
+  EXPECT_TRUE(ends_with(lines[at + 2], "127.0.0.1:19092,... x3  3.9-IV0")) << lines[at + 2];
+}
+
+TEST(CsvReporterTest, MissingLatencyLeavesStatisticsEmptyAndMismatchIsFalse) {
+  const ScenarioPlan plan = MakePlan();
+  CellResult cell = MakeCell(plan, 0, 0);
+  cell.end_to_end = nullptr;
+  cell.kafka = std::make_shared<LatencyHistogram>();
+  cell.delivered += 1;  // the ledger no longer balances
+  cell.mean_depth = std::numeric_limits<double>::quiet_NaN();
+  const auto rows = ParseCsv(RunReporter<CsvReporter>(MakeContext(plan), {cell}));
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows[1].size(), rows[0].size());
+  const auto& h = rows[0];
+  EXPECT_EQ(rows[1][Column(h, "latency.end_to_end.count")], "0");
+  EXPECT_EQ(rows[1][Column(h, "latency.end_to_end.p99_ms")], "");
+  EXPECT_EQ(rows[1][Column(h, "latency.kafka.count")], "0");
+  EXPECT_EQ(rows[1][Column(h, "latency.kafka.mean_ms")], "");
+  EXPECT_EQ(rows[1][Column(h, "ledger_ok")], "false");
+  EXPECT_EQ(rows[1][Column(h, "mean_depth")], "");
+}
+
+TEST(CsvReporterTest, HeaderNamesAreUnique) {
+  const auto& header = CsvHeader();
+  std::map<std::string, int> seen;
+  for (const auto& name : header) EXPECT_EQ(++seen[name], 1) << name;
+  EXPECT_EQ(header.front(), "scenario");
+  EXPECT_EQ(header.back(), "error");
+}
+
+// ---- types.csv ----------------------------------------------------------------
+
+TEST(TypesCsvReporterTest, OneRowPerType) {
+  const ScenarioPlan plan = MakePlan();
+  const std::vector<CellResult> cells = {MakeCell(plan, 0, 0), MakeCell(plan, 1, 0)};
+  const auto rows = ParseCsv(RunReporter<TypesCsvReporter>(MakeContext(plan), cells));
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"scenario", "cell", "repetition", kSweptKey, "type",
+                                               "generated", "dropped", "delivered", "failed"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"backpressure, basic", "0", "0", "0", "click", "750",
+                                               "8", "735", "3"}));
+  EXPECT_EQ(rows[4][3], "50");
+  EXPECT_EQ(rows[4][4], "view");
+}
+
+// ---- report.json --------------------------------------------------------------
+
+TEST(JsonReporterTest, ParsesAndHoldsTheLedger) {
+  const ScenarioPlan plan = MakePlan();
+  std::vector<CellResult> cells = {MakeCell(plan, 0, 0), MakeCell(plan, 1, 0)};
+  cells[1].error = std::string(kAwkwardError) + "\x01 \\ \xff end";  // control + invalid UTF-8
+  cells[1].mean_depth = std::numeric_limits<double>::quiet_NaN();
+  cells[1].offered_rate = std::numeric_limits<double>::infinity();
+  cells[1].kafka = std::make_shared<LatencyHistogram>();  // empty
+  cells[1].queue_wait = nullptr;
+  const std::string text = RunReporter<JsonReporter>(MakeContext(plan), cells);
+
+  Json doc;
+  ASSERT_NO_THROW(doc = ParseJson(text)) << text;
+  EXPECT_EQ(doc["sluice_report_version"].text, "1");
+  EXPECT_EQ(doc["scenario"]["name"].text, "backpressure, basic");
+  EXPECT_EQ(doc["scenario"]["duration_s"].number, 30);
+  EXPECT_EQ(doc["scenario"]["warmup_s"].number, 5);
+  EXPECT_EQ(doc["scenario"]["producers"]["kafka"]["linger.ms"].text, "5");
+  EXPECT_EQ(doc["scenario"]["source"]["events"][1]["name"].text, "view");
+  EXPECT_EQ(doc["scenario"]["swept_keys"][0].text, kSweptKey);
+  EXPECT_EQ(doc["overrides"][0].text, "producers.threads=2");
+  EXPECT_EQ(doc["environment"]["librdkafka_version"].text, "2.0.2");
+  EXPECT_EQ(doc["broker_note"].text, "embedded broker: acks ignored, no replication");
+
+  const Json& all = doc["cells"];
+  ASSERT_EQ(all.items.size(), 2u);
+  const Json& c0 = all[0];
+  EXPECT_EQ(c0["parameters"][kSweptKey].text, "0");
+  EXPECT_EQ(c0["ledger"]["generated"].text, "1000");
+  EXPECT_EQ(c0["ledger"]["dropped_newest"].text, "7");
+  EXPECT_EQ(c0["ledger"]["dropped_oldest"].text, "3");
+  EXPECT_EQ(c0["ledger"]["delivered"].text, "980");
+  EXPECT_EQ(c0["ledger"]["failed"].text, "4");
+  EXPECT_EQ(c0["ledger"]["unresolved"].text, "6");
+  EXPECT_EQ(c0["ledger"]["unresolved_queued"].text, "1");
+  EXPECT_TRUE(c0["ledger_ok"].boolean);
+  EXPECT_EQ(c0["failed_by_code"]["-184"].text, "3");
+  EXPECT_EQ(c0["throughput"]["delivered_rate"].number, 49800.25);
+  EXPECT_EQ(c0["queue"]["mean_depth"].number, 45.25);
+  EXPECT_EQ(c0["latency"]["end_to_end"]["count"].text, "3");
+  EXPECT_EQ(c0["latency"]["end_to_end"]["min_ns"].number, 1'000'000);
+  EXPECT_EQ(c0["latency"]["end_to_end"]["max_ns"].text, "4200000");
+  EXPECT_EQ(c0["types"][0]["type"].text, "click");
+  EXPECT_EQ(c0["types"][0]["delivered"].text, "735");
+  EXPECT_EQ(c0["error"].type, Json::Type::kNull);
+
+  const Json& c1 = all[1];
+  EXPECT_EQ(c1["queue"]["mean_depth"].type, Json::Type::kNull);
+  EXPECT_EQ(c1["throughput"]["offered_rate"].type, Json::Type::kNull);
+  EXPECT_EQ(c1["latency"]["queue_wait"].type, Json::Type::kNull);
+  EXPECT_EQ(c1["latency"]["kafka"]["count"].text, "0");
+  EXPECT_EQ(c1["latency"]["kafka"]["p99_ns"].type, Json::Type::kNull);
+  EXPECT_EQ(c1["error"].text, std::string(kAwkwardError) + "\x01 \\ \xEF\xBF\xBD end");
+}
+
+TEST(JsonReporterTest, NoCellsAndNoContextIsStillValid) {
+  std::ostringstream out;
+  JsonReporter reporter(out);
+  reporter.Finalize();
+  Json doc;
+  ASSERT_NO_THROW(doc = ParseJson(out.str())) << out.str();
+  EXPECT_EQ(doc["cells"].items.size(), 0u);
+  EXPECT_EQ(doc["sluice_report_version"].text, "1");
+}
+
+// ---- the results folder -------------------------------------------------------
+
+TEST(ResultsFolderTest, WritesEveryReportAndNoTemporaryFiles) {
+  TempDir tmp;
+  const ScenarioPlan plan = MakePlan();
+  std::vector<CellResult> cells = {MakeCell(plan, 0, 0), MakeCell(plan, 1, 0)};
+  cells[1].kafka = nullptr;  // no file for a missing histogram
+  ResultsFolder folder((tmp.path() / "results").string(), "my scenario/x", "2026-11-22T04:16:38Z");
+  EXPECT_EQ(fs::path(folder.path()).filename(), "my-scenario-x-2026-11-22T04-16-38Z");
+  folder.WriteAll(MakeContext(plan), cells);
+
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(folder.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "0-0.end_to_end.hgrm", "0-0.kafka.hgrm", "0-0.queue_wait.hgrm",
+                       "1-0.end_to_end.hgrm", "1-0.queue_wait.hgrm", "report.csv", "report.json",
+                       "types.csv"}));
+  EXPECT_NO_THROW(ParseJson(ReadFile(fs::path(folder.path()) / "report.json")));
+  EXPECT_EQ(ParseCsv(ReadFile(fs::path(folder.path()) / "report.csv")).size(), 3u);
+  // The .hgrm is in milliseconds: the 4.2 ms maximum reads as 4.200.
+  const std::string hgrm = ReadFile(fs::path(folder.path()) / "0-0.end_to_end.hgrm");
+  EXPECT_NE(hgrm.find("Value"), std::string::npos);
+  EXPECT_NE(hgrm.find("4.200"), std::string::npos) << hgrm;
+}
+
+TEST(ResultsFolderTest, SameNameAndStampGetsASuffix) {
+  TempDir tmp;
+  ResultsFolder a(tmp.path().string(), "basic", "20261122T041638Z");
+  ResultsFolder b(tmp.path().string(), "basic", "20261122T041638Z");
+  ResultsFolder c(tmp.path().string(), "basic", "20261122T041638Z");
+  EXPECT_EQ(fs::path(a.path()).filename(), "basic-20261122T041638Z");
+  EXPECT_EQ(fs::path(b.path()).filename(), "basic-20261122T041638Z-2");
+  EXPECT_EQ(fs::path(c.path()).filename(), "basic-20261122T041638Z-3");
+}
+
+TEST(ResultsFolderTest, WriteFileReplacesAtomically) {
+  TempDir tmp;
+  ResultsFolder folder(tmp.path().string(), "basic", "stamp");
+  folder.WriteFile("a.txt", "first");
+  folder.WriteFile("a.txt", "second");
+  EXPECT_EQ(ReadFile(fs::path(folder.path()) / "a.txt"), "second");
+  EXPECT_FALSE(fs::exists(fs::path(folder.path()) / "a.txt.tmp"));
+}
+
+TEST(ResultsFolderTest, UnwritableRootThrowsNamingThePath) {
+  TempDir tmp;
+  // A regular file where a folder should be: refused even for root.
+  const fs::path blocker = tmp.path() / "not-a-folder";
+  std::ofstream(blocker) << "x";
+  const std::string root = (blocker / "results").string();
+  try {
+    ResultsFolder folder(root, "basic", "stamp");
+    FAIL() << "no ResultsError";
+  } catch (const ResultsError& e) {
+    EXPECT_NE(std::string(e.what()).find(root), std::string::npos) << e.what();
+  }
+}
+
+TEST(ResultsFolderTest, WriteFileFailureThrowsAndLeavesNothing) {
+  TempDir tmp;
+  ResultsFolder folder(tmp.path().string(), "basic", "stamp");
+  const fs::path target = fs::path(folder.path()) / "missing" / "report.csv";
+  try {
+    folder.WriteFile("missing/report.csv", "x");
+    FAIL() << "no ResultsError";
+  } catch (const ResultsError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(target.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("No such file or directory"), std::string::npos) << what;
+  }
+  // A folder in the way of the rename: the temporary file must be removed.
+  fs::create_directories(fs::path(folder.path()) / "taken" / "inside");
+  EXPECT_THROW(folder.WriteFile("taken", "x"), ResultsError);
+  EXPECT_FALSE(fs::exists(fs::path(folder.path()) / "taken.tmp"));
+}
+
+// ---- the status line ----------------------------------------------------------
+
+StatusSnapshot Snapshot() {
+  StatusSnapshot s;
+  s.cell = 0;
+  s.cells = 3;
+  s.repetition = 1;
+  s.repetitions = 2;
+  s.elapsed_s = 12;
+  s.total_s = 30;
+  s.offered_per_s = 50000;
+  s.delivered_per_s = 49800;
+  s.depth = 123;
+  s.dropped = 0;
+  s.p99_ns = 4'200'000;
+  return s;
+}
+
+constexpr char kStatus[] =
+    "[cell 1/3 rep 2/2] 12.0s/30.0s offered 50.0k/s delivered 49.8k/s depth 123 dropped 0 "
+    "p99 4.20ms";
+
+TEST(StatusLineTest, TerminalRewritesInPlace) {
+  std::ostringstream out;
+  StatusLine line(out, /*terminal=*/true);
+  line.Update(Snapshot());
+  line.Update(Snapshot());
+  line.End();
+  const std::string once = std::string("\r\033[K") + kStatus;
+  EXPECT_EQ(out.str(), once + once + "\r\033[K");
+}
+
+TEST(StatusLineTest, PlainPrintsOneLinePerUpdate) {
+  std::ostringstream out;
+  StatusLine line(out, /*terminal=*/false);
+  line.Update(Snapshot());
+  line.Update(Snapshot());
+  line.End();
+  EXPECT_EQ(out.str(), std::string(kStatus) + "\n" + kStatus + "\n");
+}
+
+// ---- the console --------------------------------------------------------------
+
+TEST(ConsoleReporterTest, HeaderAndAlignedTableWithParametersAndErrors) {
+  const ScenarioPlan plan = MakePlan();
+  std::vector<CellResult> cells = {MakeCell(plan, 0, 0), MakeCell(plan, 1, 0)};
+  cells[1].error = "broker unreachable: localhost:9092";
+  cells[1].delivered = 0;  // ledger mismatch
+  const std::string text = RunReporter<ConsoleReporter>(MakeContext(plan), cells);
+
+  EXPECT_NE(text.find("backpressure, basic"), std::string::npos) << text;
+  EXPECT_NE(text.find("2 cells x 1 repetition"), std::string::npos) << text;
+  EXPECT_NE(text.find("embedded (3 brokers"), std::string::npos) << text;
+  EXPECT_NE(text.find("embedded broker: acks ignored, no replication"), std::string::npos) << text;
+  EXPECT_NE(text.find("broker unreachable: localhost:9092"), std::string::npos) << text;
+  EXPECT_NE(text.find("MISMATCH"), std::string::npos) << text;
+
+  // The table: its header line starts with the swept key; the next two lines
+  // are the cells, with their parameter values first; all three equally long.
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  size_t at = 0;
+  while (at < lines.size() && lines[at].rfind(kSweptKey, 0) != 0) ++at;
+  ASSERT_LT(at + 2, lines.size()) << text;
+  EXPECT_EQ(lines[at + 1].rfind("0 ", 0), 0u) << lines[at + 1];
+  EXPECT_EQ(lines[at + 2].rfind("50 ", 0), 0u) << lines[at + 2];
+  EXPECT_EQ(lines[at + 1].size(), lines[at].size());
+  EXPECT_EQ(lines[at + 2].size(), lines[at].size());
+  EXPECT_NE(lines[at + 1].find("4.20ms"), std::string::npos) << lines[at + 1];  // e2e max
+  EXPECT_NE(lines[at + 1].find(" OK "), std::string::npos) << lines[at + 1];
+  // Columns line up: "ledger" header sits over the OK / MISMATCH cells' ends.
+  const size_t ledger_end = lines[at].find("ledger") + std::string("ledger").size();
+  EXPECT_EQ(lines[at + 1].find("OK") + 2, ledger_end);
+  EXPECT_EQ(lines[at + 2].find("MISMATCH") + 8, ledger_end);
+}
+
+TEST(ConsoleReporterTest, BrokerOverrideReplacesTheScenarioBroker) {
+  const ScenarioPlan plan = MakePlan();
+  ReportContext context = MakeContext(plan);
+  context.broker = "kafka-1:9092,kafka-2:9092";
+  context.broker_note.clear();
+  const std::string text = RunReporter<ConsoleReporter>(context, {});
+  EXPECT_NE(text.find("broker: kafka-1:9092,kafka-2:9092"), std::string::npos) << text;
+  EXPECT_EQ(text.find("embedded"), std::string::npos) << text;
+}
+
+// ---- the environment ----------------------------------------------------------
+
+TEST(DetectEnvironmentTest, FillsWhatItCan) {
+  const Environment env = DetectEnvironment("sluice run x.yaml");
+  EXPECT_GT(env.cores, 0);
+  EXPECT_FALSE(env.git_revision.empty());
+  EXPECT_FALSE(env.hostname.empty());
+  EXPECT_TRUE(env.librdkafka_version.empty());  // the caller's to fill
+  EXPECT_TRUE(std::regex_match(env.started_utc,
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << env.started_utc;
+  EXPECT_EQ(env.command_line, "sluice run x.yaml");
+}
+
+}  // namespace
+
+// ---- a replayed trace ------------------------------------------------------------
+
+TEST(ReplayReportTest, JsonAndCsvDescribeTheReplay) {
+  ScenarioPlan plan = MakePlan();
+  for (Scenario* s : {&plan.base, &plan.cells[0], &plan.cells[1]}) {
+    s->source_kind = SourceKind::kReplay;
+    s->replay.file = "traces/t.jsonl.gz";
+    s->replay.path = "/x/traces/t.jsonl.gz";
+    s->replay.time_field = "meta.dt";
+    s->replay.type_field = "type";
+    s->replay.speed = 0;
+    s->replay.loop = 0;
+  }
+  CellResult cell = MakeCell(plan, 0, 0);
+  cell.replayed = true;
+  cell.replay.lines = 1003;
+  cell.replay.bad_lines = 2;
+  cell.replay.out_of_order = 5;
+  cell.replay.passes = 3;
+  cell.replay.bad_line_examples = {"7: not a JSON object at column 1: not a JSON object",
+                                   "9 (pass 2): no time field meta.dt"};
+  Json doc = ParseJson(RunReporter<JsonReporter>(MakeContext(plan), {cell}));
+  const Json& replay = doc["scenario"]["source"]["replay"];
+  EXPECT_EQ(replay["file"].text, "traces/t.jsonl.gz");
+  EXPECT_EQ(replay["time"].text, "meta.dt");
+  EXPECT_EQ(replay["key"].type, Json::Type::kNull);
+  EXPECT_EQ(replay["type"].text, "type");
+  EXPECT_EQ(replay["speed"].text, "max");
+  EXPECT_EQ(replay["loop"].text, "forever");
+  EXPECT_FALSE(doc["scenario"]["source"].Has("rate"));
+  const Json& stats = doc["cells"][0]["replay"];
+  EXPECT_EQ(stats["lines"].text, "1003");
+  EXPECT_EQ(stats["bad_lines"].text, "2");
+  EXPECT_EQ(stats["out_of_order"].text, "5");
+  EXPECT_EQ(stats["passes"].text, "3");
+  EXPECT_EQ(stats["bad_line_examples"][1].text, "9 (pass 2): no time field meta.dt");
+
+  auto rows = ParseCsv(RunReporter<CsvReporter>(MakeContext(plan), {cell}));
+  ASSERT_EQ(rows.size(), 2u);
+  auto column = [&](const std::string& name) {
+    for (size_t i = 0; i < rows[0].size(); ++i) {
+      if (rows[0][i] == name) return rows[1][i];
+    }
+    return std::string("<no column>");
+  };
+  EXPECT_EQ(column("arrival"), "replay");
+  EXPECT_EQ(column("rate"), "");
+
+  std::string console = RunReporter<ConsoleReporter>(MakeContext(plan), {cell});
+  EXPECT_NE(console.find("1003 lines, 3 passes completed, 2 bad, 5 out of order"), std::string::npos)
+      << console;
+  EXPECT_NE(console.find("bad line 9 (pass 2): no time field meta.dt"), std::string::npos) << console;
+}
+
+}  // namespace sluice
