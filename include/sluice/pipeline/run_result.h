@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sluice/core/counters.h"
@@ -142,6 +143,20 @@ struct CellResult {
   std::shared_ptr<LatencyHistogram> end_to_end;  // intended time -> delivery report
   std::shared_ptr<LatencyHistogram> queue_wait;  // intended time -> taken by a worker
   std::shared_ptr<LatencyHistogram> kafka;       // produce() -> delivery report
+  // taken by a worker -> accepted by produce(), QUEUE_FULL waits included;
+  // queue_wait + worker + kafka = end_to_end for every event.
+  std::shared_ptr<LatencyHistogram> worker;
+  // The source's release lag: handed over to the queue minus intended time.
+  std::shared_ptr<LatencyHistogram> source_lag;
+
+  // --- set-up: from the start of the cell to the first event's due time
+  //     (cluster or topic, clients, metadata), excluded from every rate.
+  double setup_s = 0;
+
+  // librdkafka's configuration of the cell's (first) producer client, every
+  // property with the value librdkafka used, defaults included
+  // (rd_kafka_conf_dump), secrets redacted (core/redact.h).
+  std::vector<std::pair<std::string, std::string>> effective_config;
 
   std::vector<TypeCounts> types;
 
