@@ -22,7 +22,7 @@ bool IsSecretProperty(std::string_view name) {
       return true;
     }
   }
-  for (std::string_view word : {"password", "secret", "token"}) {
+  for (std::string_view word : {"password", "secret"}) {
     if (lower.find(word) != std::string::npos) return true;
   }
   return false;

@@ -1,5 +1,5 @@
 // Secrets never leave the process: librdkafka properties that carry a
-// password, a key or a token are shown as kRedacted in every output (the
+// password, a private key or a client secret are shown as kRedacted in every output (the
 // console, report.json, the effective configuration).
 //
 // Thread-safety: pure functions.
@@ -15,11 +15,9 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 
 // True for the properties librdkafka itself treats as sensitive
 // (sasl.password, ssl.key.password, ssl.keystore.password,
-// sasl.oauthbearer.client.secret, ssl.key.pem, ssl_key,
-// sasl.oauthbearer.config, ssl.certificate.pem is not secret) and for any
-// name containing "password", "secret" or "token". The test is on the name
-// only, case-insensitive, and on the last dotted part of a prefixed key
-// ("producers.kafka.sasl.password").
+// sasl.oauthbearer.client.secret, ssl.key.pem, sasl.oauthbearer.config), also
+// under a prefix ("producers.kafka.sasl.password"), and for any name
+// containing "password" or "secret". Case-insensitive; on the name only.
 bool IsSecretProperty(std::string_view name);
 
 // `value`, or kRedacted when `name` is a secret property.
