@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sluice builds with, where they are missing.
-# Idempotent and quiet when everything is present. Usage: tools/deps.sh
+# Idempotent and quiet when everything is present. Usage: tools/deps.sh [EXTRA...]
+# (extra packages, e.g. tools/deps.sh python3-venv).
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   librdkafka-dev libconcurrentqueue-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libbenchmark-dev
   zlib1g-dev liblz4-dev libzstd-dev
+  "$@"
 )
 
 missing=()

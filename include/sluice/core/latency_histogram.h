@@ -172,6 +172,10 @@ class LatencyHistogram {
   // Layout, as printed in the .hgrm footer.
   int BucketCount() const noexcept { return bucket_count_; }
   int SubBucketCount() const noexcept { return 1 << sub_bucket_magnitude_; }
+  // The counts array itself, one entry per sub-bucket in HdrHistogram's
+  // index layout (bucket b >= 1 starts at index b * S/2): what an encoder of
+  // HdrHistogram's wire format writes (core/hdr_log.h).
+  const std::vector<int64_t>& RawCounts() const noexcept { return counts_; }
   // Bytes held by the counts array plus the object itself.
   size_t MemoryBytes() const noexcept {
     return sizeof(*this) + counts_.capacity() * sizeof(int64_t);
