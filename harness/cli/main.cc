@@ -138,7 +138,8 @@ int main(int argc, char** argv) {
 
   // columns (hidden): the report columns, as results/README.md's table.
   bool columns_markdown = false;
-  CLI::App* columns_cmd = app.add_subcommand("columns", "");  // hidden: no description
+  CLI::App* columns_cmd = app.add_subcommand("columns", "The report columns (results/README.md)");
+  columns_cmd->group("");  // hidden from --help
   columns_cmd->add_flag("--markdown", columns_markdown, "The table of results/README.md");
 
   try {
