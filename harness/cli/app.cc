@@ -198,8 +198,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
         return kExitResultsUnwritable;
       }
       if (interrupted.load()) {
-        partial = "interrupted during cell " + std::to_string(c) + " repetition " + std::to_string(r) +
-                  " (its figures cover the time it ran)";
+        partial = "interrupted during cell " + std::to_string(c) + " repetition " + std::to_string(r);
       }
     }
   }

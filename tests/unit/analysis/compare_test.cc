@@ -412,6 +412,53 @@ TEST(CompareCommand, ByLinesCellsUpByAnyProperty) {
   EXPECT_TRUE(Contains(o.err, "--by producers.kafka.no.such.property: no report has a value")) << o.err;
 }
 
+// Hand-made folders, as another tool (or an older sluice) might leave them:
+// compare reads what the formats document, not the writer's internals.
+TEST(CompareCommand, ByReadsHandMadeFolders) {
+  TempDir dir;
+  const std::string header =
+      "scenario,cell,repetition,dropped,delivered_rate,latency.end_to_end.p50_ms,latency.end_to_end.p99_ms,"
+      "max_depth,ledger_ok,error\n";
+  auto folder = [&](const std::string& name, const std::string& rows, const std::string& json) {
+    fs::create_directories(dir.path() / name);
+    std::ofstream(dir.path() / name / "report.csv") << header << rows;
+    std::ofstream(dir.path() / name / "report.json") << json;
+    return (dir.path() / name).string();
+  };
+  const std::string a = folder(
+      "a", "x,0,0,0,1000,1.0,10.0,5,true,\nx,1,0,0,1000,1.0,20.0,5,true,\n",
+      R"({"scenario": {"queue": {"capacity": 100}, "producers": {"kafka": {"acks": "all"}}},
+          "cells": [{"cell": 0, "repetition": 0, "effective_config": {"linger.ms": "0"}},
+                    {"cell": 1, "repetition": 0, "effective_config": {"linger.ms": "10"}}],
+          "partial": false})");
+  const std::string b = folder(
+      "b", "y,0,0,0,1000,1.0,30.0,5,true,\n",
+      R"({"scenario": {"queue": {"capacity": 100}, "producers": {"kafka": {"acks": "1"}}},
+          "cells": [{"cell": 0, "repetition": 0, "effective_config": {"linger.ms": "10"}}]})");
+  CompareOptions options;
+  options.by = {"producers.kafka.linger.ms"};
+  options.metrics = {"latency.end_to_end.p99_ms"};
+  options.fail_if = {"latency.end_to_end.p99 > 25ms"};
+  Outcome o = Compare({a, b}, options);
+  EXPECT_EQ(o.code, kExitGateTripped) << o.out << o.err;  // line 10: B's 30 ms > 25 ms
+  EXPECT_TRUE(Contains(o.out, "+50.0%")) << o.out;           // 20 -> 30 ms
+  EXPECT_TRUE(Contains(o.out, "only A has the cell producers.kafka.linger.ms=0")) << o.out;
+  // A scenario field, as set in each report: acks differs, so nothing lines up.
+  options.by = {"producers.kafka.acks"};
+  options.fail_if = {};
+  o = Compare({a, b}, options);
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "no cell lines up")) << o.err;
+  options.by = {"queue.capacity"};
+  o = Compare({a, b}, options);
+  EXPECT_EQ(o.code, 0) << o.err;
+  // A report.json that is not JSON is refused, naming it.
+  const std::string c = folder("c", "x,0,0,0,1000,1.0,10.0,5,true,\n", "{\"cells\": [");
+  o = Compare({a, c}, options);
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "damaged or truncated")) << o.err;
+}
+
 TEST(CompareCommand, ComparesDifferentScenariosWithoutASweep) {
   TempDir dir;
   ScenarioPlan a = Plan({""}, ""), b = Plan({""}, "");
