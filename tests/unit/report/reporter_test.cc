@@ -504,9 +504,14 @@ TEST(ResultsFolderTest, CellsAreWrittenAsTheyEndAndAKilledRunSaysPartial) {
     Json early = ParseJson(ReadFile(dir / "report.json"));
     EXPECT_TRUE(early["partial"].get<bool>());
     EXPECT_EQ(early["cells"].size(), 0u);
-    folder.AddCell(MakeCell(plan, 0, 0));
+    CellResult first = MakeCell(plan, 0, 0);
+    first.worker = Histogram({1'000'000});
+    first.source_lag = Histogram({2'000'000});
+    folder.AddCell(first);
     EXPECT_EQ(ParseCsv(ReadFile(dir / "report.csv")).size(), 2u);
     EXPECT_TRUE(fs::exists(dir / "0-0.end_to_end.hgrm"));
+    EXPECT_TRUE(fs::exists(dir / "0-0.worker.hgrm"));
+    EXPECT_TRUE(fs::exists(dir / "0-0.source_lag.hgrm"));
     folder.AddCell(MakeCell(plan, 1, 0));
     const auto rows = ParseCsv(ReadFile(dir / "report.csv"));
     ASSERT_EQ(rows.size(), 3u);
