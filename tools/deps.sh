@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   librdkafka-dev libconcurrentqueue-dev libyaml-cpp-dev libcli11-dev
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev nlohmann-json3-dev
   zlib1g-dev liblz4-dev libzstd-dev
   "$@"
 )

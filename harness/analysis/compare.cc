@@ -1,6 +1,6 @@
 #include "sluice/analysis/compare.h"
 
-#include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +14,9 @@
 #include <sstream>
 
 #include "sluice/core/exit_codes.h"
+#include "sluice/analysis/statistics.h"
+#include "sluice/report/csv.h"
+#include "sluice/report/expression.h"
 #include "sluice/report/report_columns.h"
 #include "sluice/scenario/scenario.h"
 
@@ -58,14 +61,6 @@ double ParseNumber(const std::string& s) {
   double v = std::strtod(s.c_str(), &end);
   if (end == s.c_str() || *end != '\0') return kNaN;
   return v;
-}
-
-double Median(std::vector<double> v) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
-  if (v.empty()) return kNaN;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::vector<double> Present(const std::vector<double>& v) {
@@ -151,20 +146,35 @@ double MetricValue(const Report& r, const std::vector<std::string>& row, const s
 
 // ---- gates ----------------------------------------------------------------
 
+// The names a gate may use: the baseline's columns, described by the
+// registry (columns.h), and the "_ms"-less latency names.
+class GateScope : public ExpressionScope {
+ public:
+  explicit GateScope(const std::vector<std::string>& header) : header_(header) {}
+  std::string Resolve(const std::string& name) const override { return ResolveMetric(name, header_); }
+  ColumnInfo Info(const std::string& name) const override {
+    const std::string column = Resolve(name);
+    ColumnInfo info = DescribeColumn(column);
+    if (column != name) info.unit_in_name = false;  // an alias lends no unit to bare numbers
+    return info;
+  }
+  std::vector<std::string> Candidates() const override { return header_; }
+
+ private:
+  const std::vector<std::string>& header_;
+};
+
+// A gate: a relative one ('+10%') is the gate layer's own; an absolute one
+// is a condition of the expression language (expression.h), evaluated on
+// medians, exactly as `expect:` is on a cell's values.
 struct Gate {
   std::string text;
   Metric metric;
   std::string op;
   bool relative = false;
-  double threshold = 0;  // relative: percent; absolute: in the column's report unit
+  double threshold = 0;  // relative: percent
+  std::shared_ptr<Condition> condition;  // absolute
 };
-
-bool Compare(const std::string& op, double v, double x) {
-  if (op == ">") return v > x;
-  if (op == ">=") return v >= x;
-  if (op == "<") return v < x;
-  return v <= x;
-}
 
 std::string Trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.erase(0, 1);
@@ -217,29 +227,10 @@ Gate ParseGate(const std::string& text, const std::vector<std::string>& header) 
     g.threshold = sign * q->value;
     return g;
   }
-  double sign = 1;
-  if (value[0] == '-') {
-    sign = -1;
-    value = Trim(value.substr(1));
-  }
-  std::string why;
-  auto q = ParseQuantity(value, &why);
-  if (!q) {
-    throw CompareError("--fail-if '" + text + "': '" + value + "': " + (why.empty() ? "not a number" : why) +
-                       kGateForms);
-  }
-  const ColumnInfo& info = g.metric.info;
-  const bool named_unit = info.unit_in_name && g.metric.column == name;
-  if (q->dim == info.dim && !(q->dim == Dimension{})) {
-    g.threshold = sign * q->value / info.scale;  // canonical -> the column's unit
-  } else if (q->dim == Dimension{} && (info.dim == Dimension{} || named_unit || q->value == 0)) {
-    g.threshold = sign * q->value;  // already in the column's unit
-  } else if (q->dim == Dimension{}) {
-    throw CompareError("--fail-if '" + text + "': " + name + " is " + DescribeDimension(info.dim) +
-                       ": give the value a unit (e.g. 250ms)");
-  } else {
-    throw CompareError("--fail-if '" + text + "': compares " + name + ", " + DescribeDimension(info.dim) +
-                       ", with " + DescribeDimension(q->dim));
+  try {
+    g.condition = std::make_shared<Condition>(CompileCondition(name, g.op + " " + value, GateScope(header)));
+  } catch (const ExpressionError& e) {
+    throw CompareError("--fail-if '" + text + "': " + e.what() + kGateForms);
   }
   return g;
 }
@@ -289,92 +280,65 @@ void PrintTable(std::ostream& out, const std::vector<std::vector<std::string>>& 
   }
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
+}  // namespace
+
+// ---- reading reports ------------------------------------------------------
+
+namespace {
+
+// The scenario of report.json as "a.b.c" -> value: scalars as text, the
+// kafka properties under their own dotted names
+// ("producers.kafka.linger.ms").
+void Flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>* out) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      Flatten(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+    }
+  } else if (j.is_string()) {
+    (*out)[prefix] = j.get<std::string>();
+  } else if (j.is_number_integer() || j.is_number_unsigned()) {
+    (*out)[prefix] = j.dump();
+  } else if (j.is_number() || j.is_boolean()) {
+    (*out)[prefix] = j.dump();
   }
-  return out + "\"";
+}
+
+// Reads report.json beside a report.csv: whether it is partial, its cell
+// count, each cell's effective configuration and the scenario's values.
+void ReadJson(const fs::path& json, Report* r, size_t* cells) {
+  nlohmann::json root;
+  try {
+    std::ifstream in(json, std::ios::binary);
+    if (!in) throw CompareError(json.string() + ": cannot read it");
+    root = nlohmann::json::parse(in);
+    if (!root.is_object() || !root.contains("cells") || !root["cells"].is_array()) {
+      throw CompareError(json.string() + ": damaged or truncated (not the JSON sluice writes)");
+    }
+  } catch (const nlohmann::json::exception&) {
+    throw CompareError(json.string() + ": damaged or truncated (not the JSON sluice writes)");
+  }
+  *cells = root["cells"].size();
+  if (root.value("partial", false)) {
+    r->partial = true;
+    const auto& reason = root["partial_reason"];
+    r->partial_reason = reason.is_string() ? reason.get<std::string>() : "partial";
+  }
+  if (root.contains("scenario") && root["scenario"].is_object()) Flatten(root["scenario"], "", &r->scenario_values);
+  for (const auto& cell : root["cells"]) {
+    if (!cell.is_object()) continue;
+    const std::string id = std::to_string(cell.value("cell", -1)) + "-" + std::to_string(cell.value("repetition", -1));
+    std::map<std::string, std::string>& config = r->cell_config[id];
+    if (cell.contains("effective_config") && cell["effective_config"].is_object()) {
+      for (auto it = cell["effective_config"].begin(); it != cell["effective_config"].end(); ++it) {
+        if (it.value().is_string()) config[it.key()] = it.value().get<std::string>();
+      }
+    }
+  }
 }
 
 }  // namespace
 
-// ---- CSV ------------------------------------------------------------------
-
-std::vector<std::vector<std::string>> ParseCsv(std::string_view text, const std::string& name) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> row;
-  std::string field;
-  size_t line = 1;
-  size_t i = 0;
-  bool in_row = false;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '"' && field.empty()) {
-      // A quoted field: up to the closing quote; "" is a quote.
-      const size_t opened = line;
-      ++i;
-      bool closed = false;
-      while (i < text.size()) {
-        if (text[i] == '"') {
-          if (i + 1 < text.size() && text[i + 1] == '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          closed = true;
-          ++i;
-          break;
-        }
-        if (text[i] == '\n') ++line;
-        field += text[i++];
-      }
-      if (!closed) {
-        throw CompareError(name + ": truncated: the quoted field opened on line " + std::to_string(opened) +
-                           " never closes");
-      }
-      if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-        throw CompareError(name + ":" + std::to_string(line) + ": text after a closing quote");
-      }
-      in_row = true;
-      continue;
-    }
-    if (c == '"') throw CompareError(name + ":" + std::to_string(line) + ": a quote inside an unquoted field");
-    if (c == ',') {
-      row.push_back(std::move(field));
-      field.clear();
-      in_row = true;
-      ++i;
-      continue;
-    }
-    if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
-      ++i;
-      continue;
-    }
-    if (c == '\n') {
-      row.push_back(std::move(field));
-      field.clear();
-      rows.push_back(std::move(row));
-      row.clear();
-      in_row = false;
-      ++line;
-      ++i;
-      continue;
-    }
-    field += c;
-    in_row = true;
-    ++i;
-  }
-  if (in_row || !field.empty()) {
-    throw CompareError(name + ": truncated: line " + std::to_string(line) +
-                       " does not end with a line break");
-  }
-  return rows;
-}
-
-Report ReadReport(const std::string& input, const std::string& label) {
+Report ReadReport(const std::string& input, const std::string& label, bool allow_partial) {
   Report r;
   r.label = label;
   std::error_code ec;
@@ -389,7 +353,12 @@ Report ReadReport(const std::string& input, const std::string& label) {
   r.path = csv.string();
   const std::string text = ReadWhole(r.path);
   if (text.empty()) throw CompareError(r.path + ": empty: not a sluice report");
-  auto rows = ParseCsv(text, r.path);
+  std::vector<std::vector<std::string>> rows;
+  try {
+    rows = ParseCsv(text, r.path);
+  } catch (const CsvError& e) {
+    throw CompareError(e.what());
+  }
   r.header = rows.front();
   static const char* kRequired[] = {"scenario", "cell", "repetition", "ledger_ok", "error"};
   std::vector<std::string> missing;
@@ -419,21 +388,32 @@ Report ReadReport(const std::string& input, const std::string& label) {
   if (r.rows.empty()) throw CompareError(r.path + ": holds no cells (only a header)");
   r.scenario = r.rows.front()[IndexOf(r.header, "scenario")];
 
-  // report.json is written with the same cells: a CSV with fewer rows was cut.
+  // report.json is written with the same cells: a CSV with fewer rows was
+  // cut. A missing report.json (the disk filled up, the run was killed
+  // before it started) or a partial one (interrupted, a cell failed) is
+  // refused unless --allow-partial.
   const fs::path json = csv.parent_path() / "report.json";
-  if (fs::exists(json, ec)) {
-    size_t cells = 0;
-    try {
-      YAML::Node root = YAML::LoadFile(json.string());
-      if (!root["cells"] || !root["cells"].IsSequence()) throw YAML::Exception(YAML::Mark(), "no cells");
-      cells = root["cells"].size();
-    } catch (const YAML::Exception&) {
-      throw CompareError(json.string() + ": damaged or truncated (not the JSON sluice writes)");
+  if (!fs::exists(json, ec)) {
+    if (!allow_partial) {
+      throw CompareError(r.path + ": no report.json beside it: the run did not finish writing its "
+                         "report (use --allow-partial to compare it anyway, never gated)");
     }
-    if (cells != r.rows.size()) {
-      throw CompareError(r.path + ": truncated: it has " + std::to_string(r.rows.size()) +
-                         " rows, report.json beside it " + std::to_string(cells) + " cells");
+    r.partial = true;
+    r.partial_reason = "no report.json";
+    return r;
+  }
+  size_t cells = 0;
+  ReadJson(json, &r, &cells);
+  if (r.partial) {
+    if (!allow_partial) {
+      throw CompareError(json.string() + ": a partial report (" + r.partial_reason +
+                         "); use --allow-partial to compare it anyway, never gated");
     }
+    return r;
+  }
+  if (cells != r.rows.size()) {
+    throw CompareError(r.path + ": truncated: it has " + std::to_string(r.rows.size()) +
+                       " rows, report.json beside it " + std::to_string(cells) + " cells");
   }
   return r;
 }
@@ -518,6 +498,27 @@ UTest MannWhitneyU(const std::vector<double>& a, const std::vector<double>& b, d
 
 // ---- the command ----------------------------------------------------------
 
+namespace {
+
+// A cell's value of a --by key: its report.csv column (a swept key, or a
+// registry column such as when_full), else its effective librdkafka
+// configuration ("producers.kafka.X" looks up X), else the scenario's field
+// of that dotted name in report.json. nullopt when none has it.
+std::optional<std::string> ByValue(const Report& r, size_t row, const std::string& key) {
+  if (size_t i = IndexOf(r.header, key); i != std::string::npos) return r.rows[row][i];
+  const std::string id = r.rows[row][IndexOf(r.header, "cell")] + "-" + r.rows[row][IndexOf(r.header, "repetition")];
+  static const std::string kKafka = "producers.kafka.";
+  if (key.rfind(kKafka, 0) == 0) {
+    if (auto cell = r.cell_config.find(id); cell != r.cell_config.end()) {
+      if (auto it = cell->second.find(key.substr(kKafka.size())); it != cell->second.end()) return it->second;
+    }
+  }
+  if (auto it = r.scenario_values.find(key); it != r.scenario_values.end()) return it->second;
+  return std::nullopt;
+}
+
+}  // namespace
+
 const std::vector<std::string>& DefaultCompareMetrics() {
   static const std::vector<std::string> metrics = {"delivered_rate", "dropped", "latency.end_to_end.p50_ms",
                                                    "latency.end_to_end.p99_ms", "max_depth"};
@@ -531,19 +532,22 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
   std::vector<Gate> gates;
   std::vector<Line> lines;
   std::vector<std::string> notes;
+  // The keys cells line up by: --by, else the baseline's swept keys.
+  std::vector<std::string> keys = options.by;
   try {
     if (inputs.size() < 2) throw CompareError("compare needs at least two reports (the first is the baseline)");
     if (inputs.size() > 26) throw CompareError("compare takes at most 26 reports");
     if (!(options.alpha > 0 && options.alpha < 1)) throw CompareError("--alpha must lie between 0 and 1");
     for (size_t i = 0; i < inputs.size(); ++i) {
-      reports.push_back(ReadReport(inputs[i], std::string(1, static_cast<char>('A' + i))));
+      reports.push_back(ReadReport(inputs[i], std::string(1, static_cast<char>('A' + i)), options.allow_partial));
     }
     const Report& base = reports.front();
+    if (keys.empty()) keys = base.swept_keys;
 
-    // The same swept keys, in any order.
+    // The same swept keys, in any order (unless --by names the keys).
     std::set<std::string> base_keys(base.swept_keys.begin(), base.swept_keys.end());
     for (const Report& r : reports) {
-      if (std::set<std::string>(r.swept_keys.begin(), r.swept_keys.end()) != base_keys) {
+      if (options.by.empty() && std::set<std::string>(r.swept_keys.begin(), r.swept_keys.end()) != base_keys) {
         throw CompareError("cannot line up " + base.label + " and " + r.label + ": " + base.label + " sweeps [" +
                            JoinWords(base.swept_keys) + "], " + r.label + " sweeps [" +
                            JoinWords(r.swept_keys) + "]");
@@ -557,14 +561,25 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
                       "): cells are lined up by their swept values only");
     }
 
-    // Lines: every combination of swept values, in the order first seen.
+    // --by: each key must have a value somewhere.
+    for (const auto& k : options.by) {
+      bool found = false;
+      for (const Report& r : reports) {
+        for (size_t row = 0; row < r.rows.size() && !found; ++row) found = ByValue(r, row, k).has_value();
+      }
+      if (!found) {
+        throw CompareError("--by " + k + ": no report has a value for it (not a column of report.csv, "
+                           "not in a cell's effective_config, not a field of the scenario)");
+      }
+    }
+    // Lines: every combination of the keys' values, in the order first seen.
     std::map<std::vector<std::string>, size_t> line_of;
     for (size_t ri = 0; ri < reports.size(); ++ri) {
       const Report& r = reports[ri];
       for (size_t row = 0; row < r.rows.size(); ++row) {
         std::vector<std::string> key, shown;
-        for (const auto& k : base.swept_keys) {
-          const std::string& v = r.rows[row][IndexOf(r.header, k)];
+        for (const auto& k : keys) {
+          const std::string v = ByValue(r, row, k).value_or("(none)");
           key.push_back(Normalize(v));
           shown.push_back(v);
         }
@@ -584,7 +599,7 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
         common.push_back(l);
         for (size_t ri = 1; ri < reports.size(); ++ri) {
           if (l.rows[ri].empty()) {
-            notes.push_back(reports[ri].label + " has no cell " + Describe(base.swept_keys, l.shown));
+            notes.push_back(reports[ri].label + " has no cell " + Describe(keys, l.shown));
           }
         }
       } else {
@@ -592,13 +607,13 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
         for (size_t ri = 0; ri < reports.size(); ++ri) {
           if (!l.rows[ri].empty()) holders += reports[ri].label;
         }
-        notes.push_back("only " + holders + " has the cell " + Describe(base.swept_keys, l.shown) +
+        notes.push_back("only " + holders + " has the cell " + Describe(keys, l.shown) +
                         ": left out");
       }
     }
     if (common.empty()) {
       throw CompareError("no cell lines up: the baseline and the other reports have no combination of " +
-                         (base.swept_keys.empty() ? std::string("cells") : JoinWords(base.swept_keys)) +
+                         (keys.empty() ? std::string("cells") : JoinWords(keys)) +
                          " in common");
     }
     lines = std::move(common);
@@ -624,17 +639,17 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
   }
 
   // ---- the comparison table
-  const Report& base = reports.front();
   out << "sluice compare\n";
   for (const Report& r : reports) {
     out << "  " << r.label << ": " << r.path << " (" << r.scenario << ", " << r.rows.size()
-        << (r.rows.size() == 1 ? " row" : " rows") << ")" << (r.label == "A" ? "  baseline" : "") << "\n";
+        << (r.rows.size() == 1 ? " row" : " rows") << ")" << (r.label == "A" ? "  baseline" : "")
+        << (r.partial ? "  PARTIAL (" + r.partial_reason + "): no gate is checked on it" : "") << "\n";
   }
   for (const auto& n : notes) out << "  note: " << n << "\n";
   out << "  values are medians over repetitions; '*' marks the best; change against A; U test at alpha "
       << options.alpha << "\n\n";
 
-  std::vector<std::string> header = base.swept_keys;
+  std::vector<std::string> header = keys;
   header.push_back("metric");
   for (size_t ri = 0; ri < reports.size(); ++ri) {
     header.push_back(reports[ri].label);
@@ -643,7 +658,7 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
       header.push_back(reports[ri].label + " vs A");
     }
   }
-  std::vector<std::string> csv_header = base.swept_keys;
+  std::vector<std::string> csv_header = keys;
   csv_header.push_back("metric");
   for (size_t ri = 0; ri < reports.size(); ++ri) {
     const std::string& l = reports[ri].label;
@@ -712,6 +727,7 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
         // Gates on this metric.
         for (const Gate& g : gates) {
           if (g.metric.column != m.column || line.rows[ri].empty()) continue;
+          if (reports[ri].partial || reports[0].partial) continue;  // never gated: marked above
           std::string why;
           bool trips = false;
           if (std::isnan(medians[ri])) {
@@ -719,16 +735,26 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
             why = "no value";
           } else if (g.relative) {
             if (std::isnan(medians[0])) continue;  // no baseline value: no change to judge
-            trips = Compare(g.op, change, g.threshold);
+            trips = HoldsComparison(g.op, change, g.threshold);
             if (trips && t.possible && t.p >= options.alpha) {
               trips = false;
               held_notes.push_back(g.text + " for " + reports[ri].label + " at " +
-                                   Describe(base.swept_keys, line.shown) + ": changed " +
+                                   Describe(keys, line.shown) + ": changed " +
                                    FormatChange(change) + " but not significantly (p=" + FormatP(t.p) + ")");
             }
             why = verdict;
           } else {
-            trips = Compare(g.op, medians[ri], g.threshold);
+            // The condition, on this line's medians (canonical units).
+            ExpressionValues values;
+            values.number = [&](const std::string& column) -> std::optional<double> {
+              std::vector<double> v;
+              for (size_t at : line.rows[ri]) v.push_back(MetricValue(reports[ri], reports[ri].rows[at], column));
+              const double median = Median(v);
+              if (std::isnan(median)) return std::nullopt;
+              return median * DescribeColumn(column).scale;
+            };
+            values.text = [](const std::string&) { return std::string(); };
+            trips = EvaluateCondition(*g.condition, values).passed;  // the gate trips when it holds
             why = verdict;
           }
           if (trips) {
@@ -745,14 +771,11 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
       first = false;
     }
   }
-  PrintTable(out, table, base.swept_keys.size() + 1);
+  PrintTable(out, table, keys.size() + 1);
 
   if (!options.csv_path.empty()) {
     std::ostringstream text;
-    for (const auto& row : csv) {
-      for (size_t i = 0; i < row.size(); ++i) text << (i ? "," : "") << CsvField(row[i]);
-      text << "\n";
-    }
+    for (const auto& row : csv) text << CsvLine(row);
     const std::string temporary = options.csv_path + ".tmp";
     {
       std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
@@ -782,11 +805,11 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
       return kExitOk;
     }
     out << "\ngates tripped (" << tripped.size() << "):\n";
-    std::vector<std::string> th = base.swept_keys;
+    std::vector<std::string> th = keys;
     th.insert(th.end(), {"gate", "report", "A", "value", "change", "verdict"});
     std::vector<std::vector<std::string>> t = {th};
     t.insert(t.end(), tripped.begin(), tripped.end());
-    PrintTable(out, t, base.swept_keys.size() + 2);
+    PrintTable(out, t, keys.size() + 2);
     err << "sluice: " << tripped.size() << (tripped.size() == 1 ? " gate" : " gates")
         << " tripped; exit code " << kExitGateTripped << "\n";
     return kExitGateTripped;

@@ -141,22 +141,43 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   if (!args.quiet) options.on_status = [&status](const StatusSnapshot& s) { status.Update(s); };
   Runner runner(options);
 
-  std::vector<CellResult> results;
+  // Each cell is reported as soon as it ends: its rows and histograms go to
+  // the results folder at once, the console keeps a line of it. An
+  // interrupt, or a cell that throws, ends the run with a partial report of
+  // the cells before it.
+  try {
+    folder->Begin(context);
+  } catch (const ResultsError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return kExitResultsUnwritable;
+  }
   bool failed = false;
   bool expectation_failed = false;
+  std::string partial;  // why the run stopped early; "" when it did not
   const int cells = static_cast<int>(plan.cells.size());
-  for (int c = 0; c < cells && !interrupted.load(); ++c) {
-    for (int r = 0; r < plan.cells[c].repeat && !interrupted.load(); ++r) {
+  for (int c = 0; c < cells && partial.empty(); ++c) {
+    for (int r = 0; r < plan.cells[c].repeat && partial.empty(); ++r) {
+      if (interrupted.load()) {
+        partial = "interrupted before cell " + std::to_string(c) + " repetition " + std::to_string(r);
+        break;
+      }
       CellResult result;
-      if (plan.cells[c].source.search_max_rate) {
-        result = SearchMaxRate(runner, plan.cells[c], c, cells, r, [&](const RateProbe& p) {
-          status.End();
-          out << "  cell " << c << " rep " << r << " probe " << FormatRate(p.rate) << ": "
-              << (p.passed ? "sustained" : "not sustained: " + p.why) << "\n";
-          out.flush();
-        });
-      } else {
-        result = runner.RunCell(plan.cells[c], c, cells, r);
+      try {
+        if (plan.cells[c].source.search_max_rate) {
+          result = SearchMaxRate(runner, plan.cells[c], c, cells, r, [&](const RateProbe& p) {
+            status.End();
+            out << "  cell " << c << " rep " << r << " probe " << FormatRate(p.rate) << ": "
+                << (p.passed ? "sustained" : "not sustained: " + p.why) << "\n";
+            out.flush();
+          });
+        } else {
+          result = runner.RunCell(plan.cells[c], c, cells, r);
+        }
+      } catch (const std::exception& e) {
+        status.End();
+        partial = "cell " + std::to_string(c) + " repetition " + std::to_string(r) + " failed: " + e.what();
+        err << "sluice: " << partial << "\n";
+        break;
       }
       status.End();
       if (!result.error.empty()) {
@@ -170,20 +191,31 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
         for (const auto& e : result.expectations) expectation_failed = expectation_failed || !e.passed;
       }
       console.ReportCell(result);
-      results.push_back(std::move(result));
+      try {
+        folder->AddCell(result);
+      } catch (const ResultsError& e) {
+        err << "sluice: error: " << e.what() << "\n";
+        return kExitResultsUnwritable;
+      }
+      if (interrupted.load()) {
+        partial = "interrupted during cell " + std::to_string(c) + " repetition " + std::to_string(r);
+      }
     }
   }
+  if (!partial.empty()) console.MarkPartial(partial);
   console.Finalize();
 
   try {
-    folder->WriteAll(context, results);
+    folder->Finish(partial);
   } catch (const ResultsError& e) {
     err << "sluice: error: " << e.what() << "\n";
     return kExitResultsUnwritable;
   }
-  out << "results: " << folder->path() << "\n";
-  if (interrupted.load()) {
-    err << "sluice: interrupted; the report holds the cells that ran\n";
+  out << "results: " << folder->path() << (partial.empty() ? "" : " (partial)") << "\n";
+  if (!partial.empty()) {
+    err << "sluice: " << (interrupted.load() ? "interrupted" : "stopped") << "; the report holds the "
+        << folder->cells() << (folder->cells() == 1 ? " cell" : " cells")
+        << " that ran and is marked partial\n";
     return kExitRunFailed;
   }
   if (failed) return kExitRunFailed;

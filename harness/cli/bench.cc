@@ -5,6 +5,7 @@
 #include <ctime>
 #include <memory>
 
+#include "sluice/analysis/statistics.h"
 #include "sluice/cli/app.h"
 #include "sluice/pipeline/kafka_client.h"
 #include "sluice/report/expectation.h"
@@ -14,13 +15,6 @@
 #include "sluice/core/units.h"
 
 namespace sluice {
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
 
 namespace {
 

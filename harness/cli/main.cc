@@ -12,6 +12,7 @@
 #include "sluice/pipeline/record.h"
 #include "sluice/pipeline/synth.h"
 #include "sluice/analysis/compare.h"
+#include "sluice/report/columns.h"
 
 namespace {
 
@@ -127,6 +128,19 @@ int main(int argc, char** argv) {
                           "Gate: 'METRIC > +10%' or 'METRIC > VALUE' (repeatable)");
   // --alpha: significance level of the Mann-Whitney U test.
   compare_cmd->add_option("--alpha", compare.alpha, "Significance level of the U test")->capture_default_str();
+  // --by: line cells up by this key (repeatable) instead of the swept keys:
+  // a report.csv column, a librdkafka property (producers.kafka.X, from each
+  // cell's effective configuration) or a scenario field.
+  compare_cmd->add_option("--by", compare.by, "Line cells up by KEY, e.g. producers.kafka.linger.ms (repeatable)");
+  // --allow-partial: compare partial reports too (marked, never gated).
+  compare_cmd->add_flag("--allow-partial", compare.allow_partial,
+                        "Compare partial reports (interrupted runs) too; never gated");
+
+  // columns (hidden): the report columns, as results/README.md's table.
+  bool columns_markdown = false;
+  CLI::App* columns_cmd = app.add_subcommand("columns", "The report columns (results/README.md)");
+  columns_cmd->group("");  // hidden from --help
+  columns_cmd->add_flag("--markdown", columns_markdown, "The table of results/README.md");
 
   try {
     app.parse(argc, argv);
@@ -155,6 +169,14 @@ int main(int argc, char** argv) {
   }
   if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, g_interrupted);
   if (*compare_cmd) return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
+  if (*columns_cmd) {
+    if (columns_markdown) {
+      std::cout << sluice::ColumnsMarkdown();
+    } else {
+      for (const auto& c : sluice::ReportColumns()) std::cout << c.name << "\n";
+    }
+    return sluice::kExitOk;
+  }
   if (*broker_cmd) {
     return sluice::BrokerCommand(brokers, rtt, topics, std::cout, std::cerr, g_interrupted);
   }

@@ -4,9 +4,9 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <set>
 
 #include "sluice/core/units.h"
+#include "sluice/report/columns.h"
 
 namespace sluice {
 namespace {
@@ -19,9 +19,6 @@ constexpr Dimension kByteRate{-1, 1};
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
 }
 
 }  // namespace
@@ -36,55 +33,27 @@ std::string DescribeDimension(Dimension d) {
 }
 
 ColumnInfo DescribeColumn(const std::string& c) {
-  static const std::set<std::string> kText = {"scenario", "broker", "topic", "client", "delivery",
-                                              "when_full", "arrival", "error", "failed_by_code"};
-  // Higher is better; lower is better. Everything else (what was offered,
-  // set-up values, raw totals) has no better direction.
-  static const std::set<std::string> kHigher = {"delivered", "delivered_rate", "delivered_mbps",
-                                                "measured_delivered", "wire.compression_ratio",
-                                                "max_rate.rate"};
-  static const std::set<std::string> kLower = {
-      "unsent",      "dropped_newest", "dropped_oldest", "dropped",      "failed",
-      "unresolved",  "unresolved_in_flight", "unresolved_queued", "late", "blocked",
-      "max_lag_ms",  "mean_lag_ms",    "max_depth",      "mean_depth",   "little.mean_depth",
-      "backpressure", "cpu_user_s",    "cpu_system_s",   "peak_rss_mb",  "wall_s",
-      "wire.bytes_per_event", "depth_growth"};
+  if (const Column* column = FindColumn(c)) return column->Info();
+  // A column this version does not know (a report from a later one): a
+  // number, described by its name's suffix, with no better direction.
   ColumnInfo info;
-  if (kText.count(c) > 0) {
-    info.type = ColumnType::kText;
-    return info;
-  }
-  if (c == "ledger_ok") {
-    info.type = ColumnType::kBool;
-    return info;
-  }
+  info.unit_in_name = true;
   if (EndsWith(c, "_ms")) {
     info.dim = kTime;
     info.scale = 1e-3;
-    info.unit_in_name = true;
   } else if (EndsWith(c, "_s")) {
     info.dim = kTime;
-    info.unit_in_name = true;
   } else if (EndsWith(c, "_mbps")) {
     info.dim = kByteRate;
     info.scale = 1e6;
-    info.unit_in_name = true;
   } else if (EndsWith(c, "_mb")) {
     info.dim = kBytes;
     info.scale = 1e6;
-    info.unit_in_name = true;
-  } else if (EndsWith(c, "_rate") || c == "rate" || c == "little.arrival_rate" || c == "max_rate.rate") {
+  } else if (EndsWith(c, "_rate")) {
     info.dim = kRate;
-    info.unit_in_name = true;  // events per second is the only sensible unit
-  } else if (c == "wire.bytes" || c == "wire.payload_bytes" || c == "wire.bytes_per_event") {
+  } else if (EndsWith(c, "_bytes")) {
     info.dim = kBytes;
-    info.unit_in_name = true;
-  } else {
-    info.unit_in_name = true;  // counts, depths, ratios: plain numbers
   }
-  if (kHigher.count(c) > 0) info.better = Better::kHigher;
-  if (kLower.count(c) > 0) info.better = Better::kLower;
-  if (StartsWith(c, "latency.") && !EndsWith(c, ".count")) info.better = Better::kLower;
   return info;
 }
 

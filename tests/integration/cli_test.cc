@@ -105,6 +105,73 @@ TEST(Cli, RunWritesACompleteResultsFolder) {
   std::string json = ReadFile(run / "report.json");
   EXPECT_NE(json.find("\"librdkafka_version\""), std::string::npos);
   EXPECT_NE(json.find("\"ledger_ok\": true"), std::string::npos) << json.substr(0, 2000);
+  EXPECT_NE(json.find("\"partial\": false"), std::string::npos) << json.substr(json.size() - 200);
+  EXPECT_FALSE(fs::exists(run / ".report.json.tmp"));
+}
+
+// Issue 13: a secret given with --set reaches no file and no console line.
+TEST(Cli, ASecretOnTheCommandLineReachesNoOutput) {
+  TempDir dir;
+  constexpr char kSecret[] = "S3CRET-VALUE";
+  Outcome o = Sluice("run " + Data("tiny.yaml") + " --quiet --set producers.kafka.sasl.password=" + kSecret +
+                     " --results " + dir.path().string());
+  ASSERT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.out.find(kSecret), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("sasl.password=[redacted]"), std::string::npos) << o.out;
+  size_t files = 0;
+  for (const auto& run : fs::directory_iterator(dir.path())) {
+    for (const auto& e : fs::directory_iterator(run.path())) {
+      ++files;
+      EXPECT_EQ(ReadFile(e.path()).find(kSecret), std::string::npos) << e.path();
+    }
+  }
+  EXPECT_GE(files, 5u);
+}
+
+// An interrupted run keeps the cells that ran: report.csv has their rows,
+// report.json and the console say the report is partial, and compare
+// refuses it unless --allow-partial.
+TEST(Cli, AnInterruptedRunLeavesAPartialReport) {
+  TempDir dir;
+  const std::string command = std::string(SLUICE_BINARY) + " run " + Data("tiny.yaml") +
+                              " --quiet --set duration=3s --results " + dir.path().string() +
+                              " > " + (dir.path() / "out.txt").string() + " 2>&1";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Cell 0 takes about 3.2 s plus set-up; interrupt during cell 1.
+  fs::path run;
+  for (int i = 0; i < 300; ++i) {
+    usleep(50'000);
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+      if (e.is_directory()) run = e.path();
+    }
+    if (!run.empty() && fs::exists(run / "0-0.end_to_end.hgrm")) break;
+  }
+  ASSERT_TRUE(fs::exists(run / "0-0.end_to_end.hgrm")) << "cell 0 never finished";
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  const std::string out = ReadFile(dir.path() / "out.txt");
+  EXPECT_NE(out.find("partial run: interrupted"), std::string::npos) << out;
+  const std::string json = ReadFile(run / "report.json");
+  EXPECT_NE(json.find("\"partial\": true"), std::string::npos) << json.substr(json.size() - 300);
+  EXPECT_NE(json.find("\"partial_reason\": \"interrupted"), std::string::npos) << json.substr(json.size() - 300);
+  std::istringstream csv(ReadFile(run / "report.csv"));
+  int rows = 0;
+  for (std::string line; std::getline(csv, line);) ++rows;
+  EXPECT_GE(rows, 2);  // the header and cell 0 at least
+  Outcome refused = Sluice("compare " + run.string() + " " + run.string());
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("a partial report"), std::string::npos) << refused.out;
+  Outcome allowed = Sluice("compare " + run.string() + " " + run.string() + " --allow-partial --fail-if 'dropped > -1'");
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.out;
+  EXPECT_NE(allowed.out.find("PARTIAL"), std::string::npos) << allowed.out;
 }
 
 TEST(Cli, AFailedExpectationExits6AndIsReported) {

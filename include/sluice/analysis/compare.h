@@ -2,6 +2,7 @@
 // by side.
 //
 //   sluice compare A B [C ...] [--metrics m1,m2] [--csv FILE] [--fail-if GATE]...
+//                  [--by KEY]... [--allow-partial]
 //
 // Each input is a report.csv or a results folder holding one. The first is
 // the baseline. Cells line up by their swept parameters (the columns after
@@ -9,7 +10,13 @@
 // appears in the baseline and in another report is one line of the table,
 // metric by metric: each report's median over its repetitions, the change
 // against the baseline in percent, and the best value marked with '*'
-// (for metrics with a better direction, see report_columns.h).
+// (for metrics with a better direction: the column registry, columns.h).
+//
+// --by KEY (repeatable): cells line up by KEY instead of the swept keys,
+// swept or not. A cell's value of KEY is its report.csv column of that name,
+// else for "producers.kafka.X" the value librdkafka used for X in that cell
+// (report.json's per-cell effective_config), else the scenario field of that
+// dotted name in report.json. A KEY no report has a value for is refused.
 //
 // Significance, as google/benchmark's tools/compare.py does it: a two-sided
 // Mann-Whitney U test of each report's repetitions against the baseline's
@@ -21,11 +28,17 @@
 // verdict.
 //
 // Gates: --fail-if 'METRIC OP VALUE', OP one of > >= < <=; VALUE a change
-// against the baseline ('+10%', '-5%') or a value ('0', '250ms', '10k/s').
+// against the baseline ('+10%', '-5%') or a value ('0', '250ms', '10k/s'),
+// in fact any expression of the expectation language (expression.h, the
+// same module as expect:), evaluated on the line's medians.
 // Each gate is checked for every line and every report but the baseline, on
 // medians. A relative gate on repetitions that a U test can judge holds when
 // the test finds the difference not significant. Any gate that trips makes
 // the command print what tripped and end with exit code 5 (kExitGateTripped).
+//
+// Partial reports: a report whose report.json says "partial": true, or that
+// has no report.json, is refused unless --allow-partial; then it is marked
+// and no gate is checked on it (nor on any, when the baseline is partial).
 //
 // Refused with a message and exit code 2: a file that is not a sluice report,
 // a truncated one (a last line without its newline, a row with the wrong
@@ -38,6 +51,7 @@
 #define SLUICE_ANALYSIS_COMPARE_H_
 
 #include <cstddef>
+#include <map>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -52,12 +66,6 @@ class CompareError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// RFC 4180: records end with LF or CRLF; a field holding a comma, a quote or
-// a line break is quoted, quotes doubled. Throws CompareError (naming `name`
-// and the line) on an open quote at the end or a stray quote, and when the
-// text does not end with a line break (a truncated file).
-std::vector<std::vector<std::string>> ParseCsv(std::string_view text, const std::string& name);
-
 // One report.csv, read back and checked.
 struct Report {
   std::string label;   // "A", "B", ...
@@ -66,12 +74,20 @@ struct Report {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> swept_keys;  // the columns after `error`
+  bool partial = false;                 // report.json says partial, or is missing
+  std::string partial_reason;
+  // From report.json: each cell's effective librdkafka configuration, by
+  // "<cell>-<repetition>", and the scenario's values by dotted path
+  // ("queue.capacity", "producers.kafka.linger.ms").
+  std::map<std::string, std::map<std::string, std::string>> cell_config;
+  std::map<std::string, std::string> scenario_values;
 };
 
-// Reads a report.csv, or the report.csv of a results folder. When a
-// report.json lies beside it, checks that it has as many cells as the CSV
-// has rows. Throws CompareError.
-Report ReadReport(const std::string& path, const std::string& label);
+// Reads a report.csv, or the report.csv of a results folder, and the
+// report.json beside it: checks that it has as many cells as the CSV has
+// rows. A missing or partial report.json is refused unless `allow_partial`
+// (then the report is marked partial). Throws CompareError.
+Report ReadReport(const std::string& path, const std::string& label, bool allow_partial = false);
 
 // The two-sided Mann-Whitney U test of `a` against `b`.
 struct UTest {
@@ -93,6 +109,11 @@ struct CompareOptions {
   std::string csv_path;              // non-empty: also write the table there
   std::vector<std::string> fail_if;  // gates
   double alpha = 0.05;
+  // --by KEY...: line cells up by these keys instead of the swept keys.
+  std::vector<std::string> by;
+  // --allow-partial: compare partial reports (or ones without report.json)
+  // too; they are marked, and no gate is checked on them.
+  bool allow_partial = false;
 };
 
 // The default metrics: delivered_rate, dropped, latency.end_to_end.p50_ms,

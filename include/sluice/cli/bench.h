@@ -32,9 +32,6 @@ struct BenchArgs {
 int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
                  const std::atomic<bool>& interrupted);
 
-// Median of `values` (which it sorts); 0 for none.
-double Median(std::vector<double> values);
-
 }  // namespace sluice
 
 #endif  // SLUICE_CLI_BENCH_H_

@@ -9,23 +9,25 @@
 //     - when: { producers.kafka.linger.ms: 0 }
 //       expect: { dropped: "> 0" }
 //
-// The key is any report.csv column (swept keys included); a latency may drop
-// its "_ms" (latency.end_to_end.p99). The condition is one of
+// The key is any report.csv column (the column registry, columns.h, and
+// the swept keys); a latency may drop its "_ms" (latency.end_to_end.p99).
+// The condition is the expression language of expression.h (shared with
+// `sluice compare --fail-if`):
 //
 //   OP EXPR                    OP: < <= > >= == != (a bare EXPR means ==)
 //   within P% of EXPR          |value - EXPR| <= P% of |EXPR|
 //   between EXPR and EXPR      both ends included
 //
-// and EXPR is arithmetic (+ - * / and parentheses) over numbers, numbers with
-// a unit (250ms, 10k/s, 64KiB) and report columns. Every value carries its
-// dimension (a duration, a rate, a size, bytes per second, or a plain
-// number), so a rate times a duration is a count, and comparing a duration
-// with a rate is refused when the scenario is loaded. A bare number takes the
-// unit of the column it is compared with when the column's name states it
-// (`latency.end_to_end.p99_ms: "< 250"`, `peak_rss_mb`, `wall_s`), or when the
-// column is a rate (events/s), a byte count or a count; otherwise
+// and EXPR is arithmetic (+ - * / and parentheses, nested at most 64 deep)
+// over numbers, numbers with a unit (250ms, 10k/s, 64KiB) and report
+// columns, each carrying its dimension, so comparing a duration with a rate
+// is refused when the scenario is loaded. A bare number takes the unit of
+// the column it is compared with when the column's name states it
+// (`latency.end_to_end.p99_ms: "< 250"`, `peak_rss_mb`, `wall_s`), or when
+// the column is a rate (events/s), a byte count or a count; otherwise
 // (`latency.end_to_end.p99: "< 250"`) it needs a unit. Text columns
-// (when_full, error, ...) and ledger_ok compare with == or != only.
+// (when_full, error, ...) and ledger_ok compare with == or != only. Values
+// come from the registry's accessors, not from CSV text.
 //
 // A condition that refers to a column with no value in the cell (an empty
 // field: a latency of a cell that delivered nothing) fails, saying so.
@@ -55,7 +57,7 @@ ScenarioPlan LoadValidatedPlan(const std::string& path, const std::vector<std::s
 
 // Checks the expectations of result.scenario that apply to this cell (those
 // whose `when` matches the cell's swept values) against the cell's report row
-// (CsvRow). One outcome per expectation, in the order of the scenario. Never
+// (the registry's accessors, columns.h). One outcome per expectation, in the order of the scenario. Never
 // throws: an expectation that cannot be evaluated fails and says why.
 std::vector<ExpectationOutcome> CheckExpectations(const CellResult& result,
                                                   const std::vector<std::string>& swept_keys);

@@ -46,9 +46,10 @@ struct ColumnInfo {
   Better better = Better::kNeither;
 };
 
-// The description of a column of report.csv (CsvHeader(), or a column added
-// by a later version: numbers by their name's suffix). Swept-key columns are
-// described by DescribeValue() of their value instead.
+// The description of a column of report.csv: the registry's (columns.h), or
+// for a column added by a later version a number described by its name's
+// suffix. Swept-key columns are described by DescribeValue() of their value
+// instead.
 ColumnInfo DescribeColumn(const std::string& column);
 
 // A number with an optional unit: "0.99", "250ms", "10k/s", "64KiB", "1e6".

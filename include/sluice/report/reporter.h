@@ -1,21 +1,33 @@
 // Reporters: how results leave the process. One format per reporter, behind
 // one interface (as google/benchmark does), each writing to a stream passed
-// in, so tests can capture what it writes.
+// in, so tests can capture what it writes. Each in a file of its own:
+// console_reporter.cc, status_line.cc, csv_reporter.cc, json_reporter.cc,
+// results_folder.cc; the figures come from the column registry (columns.h).
 //
 //   ReportContext   once per plan: the scenario, the environment
-//   ReportCell      once per cell and repetition, as soon as it finished
+//   ReportCell      once per cell and repetition, as soon as it finished:
+//                   every reporter writes (or keeps a short summary of) the
+//                   cell then, so nothing holds every cell in memory
+//   MarkPartial     when the run stopped early (interrupt, a cell threw)
 //   Finalize        once at the end
 //
-// ResultsFolder writes results/<name>-<UTC time>/: report.csv, report.json,
-// types.csv and one .hgrm per cell, repetition and latency. Every file is
-// written to a temporary name and renamed into place, so a report is either
-// complete or absent, never half-written. Its methods throw ResultsError when
-// a file cannot be written (the CLI exits 4). Not thread-safe: call from the
-// runner's thread.
+// ResultsFolder writes results/<name>-<UTC time>/ as the run goes: the rows
+// of report.csv, types.csv and expectations.csv and the cell's .hgrm files
+// as each cell ends (complete rows, appended and flushed), report.json at
+// the start (marked partial, with no cells) and again, atomically, at the
+// end. Its methods throw ResultsError when a file cannot be written (the CLI
+// exits 4). Not thread-safe: call from the runner's thread.
+//
+// Secrets (core/redact.h) never reach an output: scenario and effective
+// librdkafka properties, --set overrides, swept values and the command line
+// are passed through RedactValue.
 #ifndef SLUICE_REPORT_REPORTER_H_
 #define SLUICE_REPORT_REPORTER_H_
 
+#include <fstream>
+#include <memory>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -57,10 +69,23 @@ class Reporter {
   virtual ~Reporter() = default;
   virtual void ReportContext(const sluice::ReportContext& context) = 0;
   virtual void ReportCell(const CellResult& result) = 0;
+  // The run stopped before every cell ran (or a cell threw): the report
+  // holds the cells reported so far and says `reason`. Call before Finalize.
+  virtual void MarkPartial(const std::string& reason) { partial_reason_ = reason; }
   virtual void Finalize() = 0;
+
+ protected:
+  std::string partial_reason_;  // "" unless MarkPartial was called
 };
 
-// Human-readable: a header, then a summary table per cell at the end.
+// `value`, or "[redacted]" when `key` names a secret (core/redact.h); for
+// "key=value" overrides and command lines every such pair is redacted.
+std::string RedactOverride(const std::string& key_equals_value);
+std::string RedactCommandLine(const std::string& command_line);
+
+// Human-readable: a header, then a summary table per cell at the end. It
+// keeps one short line of text per cell (the table's row and what failed),
+// not the cells.
 class ConsoleReporter : public Reporter {
  public:
   explicit ConsoleReporter(std::ostream& out) : out_(out) {}
@@ -71,7 +96,11 @@ class ConsoleReporter : public Reporter {
  private:
   std::ostream& out_;
   const ScenarioPlan* plan_ = nullptr;
-  std::vector<CellResult> cells_;
+  std::vector<std::vector<std::string>> rows_;  // the table, one row per cell
+  std::vector<std::string> max_rate_;           // per row: the "max rate" column
+  bool searched_ = false;
+  std::string replay_notes_, failures_, rate_notes_, errors_;
+  size_t held_ = 0, failed_ = 0;
 };
 
 // The live status line: in place on a terminal (carriage return), one plain
@@ -132,7 +161,11 @@ class ExpectationsCsvReporter : public Reporter {
 };
 
 // report.json: the full detail: the scenario as run, the environment, every
-// cell with its ledger, errors by code, latency summaries and types.
+// cell with its columns (the registry's), ledger, errors by code, latency
+// summaries, types and effective configuration; then whether the report is
+// partial. Written with nlohmann-json as it goes: the context at
+// ReportContext, each cell at ReportCell, the end at Finalize, so it holds
+// no cell in memory.
 class JsonReporter : public Reporter {
  public:
   explicit JsonReporter(std::ostream& out) : out_(out) {}
@@ -141,9 +174,10 @@ class JsonReporter : public Reporter {
   void Finalize() override;
 
  private:
+  void Open();
   std::ostream& out_;
-  std::string context_json_;
-  std::vector<std::string> cells_json_;
+  bool opened_ = false;
+  size_t cells_ = 0;
 };
 
 // The CSV column names, in order, before the swept keys. `error` is always
@@ -160,23 +194,56 @@ class ResultsError : public std::runtime_error {
 };
 
 // Owns results/<name>-<UTC>/ and the reporters that write into it.
+//
+//   Begin(context)     report.csv, types.csv with their headers; report.json
+//                      complete but partial ("partial": true, no cells), so a
+//                      run killed at any point leaves a folder that says so
+//   AddCell(cell)      appends the cell's rows to report.csv, types.csv and
+//                      expectations.csv (created at the first expectation),
+//                      flushed to disk, and writes its .hgrm files
+//                      (<cell>-<rep>.<latency>.hgrm, values in milliseconds)
+//   Finish(reason)     report.json with every cell, atomically (temp +
+//                      rename); reason "" for a complete run, else the report
+//                      is marked partial with that reason
+//
+// Memory stays flat in the number of cells: each cell's JSON goes to a
+// hidden temporary file (.report.json.tmp) as it arrives.
 class ResultsFolder {
  public:
   // Creates the folder (throws ResultsError).
   ResultsFolder(const std::string& results_root, const std::string& name,
                 const std::string& utc_stamp);
+  ~ResultsFolder();
+  ResultsFolder(const ResultsFolder&) = delete;
+  ResultsFolder& operator=(const ResultsFolder&) = delete;
   const std::string& path() const { return path_; }
 
   // Writes `content` to `file_name` inside the folder, atomically.
   void WriteFile(const std::string& file_name, const std::string& content) const;
 
-  // Writes every report of a finished plan: report.csv, types.csv,
-  // report.json, expectations.csv (when any expectation was checked) and the
-  // .hgrm files (<cell>-<rep>.<latency>.hgrm, values in milliseconds).
-  void WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells) const;
+  void Begin(const sluice::ReportContext& context);
+  void AddCell(const CellResult& cell);
+  void Finish(const std::string& partial_reason = "");
+  size_t cells() const { return cells_; }
+
+  // Begin, AddCell for each cell, Finish(""): for callers that hold the
+  // cells anyway (sluice bench, tests).
+  void WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells);
 
  private:
+  class AppendFile;
+  void Append(std::unique_ptr<AppendFile>& file, const std::string& name, std::ostringstream& buffer);
+
   std::string path_;
+  const ScenarioPlan* plan_ = nullptr;
+  size_t cells_ = 0;
+  std::ostringstream csv_buffer_, types_buffer_, expectations_buffer_;
+  std::unique_ptr<CsvReporter> csv_;
+  std::unique_ptr<TypesCsvReporter> types_;
+  std::unique_ptr<ExpectationsCsvReporter> expectations_;
+  std::unique_ptr<AppendFile> csv_file_, types_file_, expectations_file_;
+  std::unique_ptr<std::ofstream> json_file_;
+  std::unique_ptr<JsonReporter> json_;
 };
 
 }  // namespace sluice

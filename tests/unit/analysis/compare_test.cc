@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sluice/cli/app.h"
+#include "sluice/report/csv.h"
 #include "sluice/report/reporter.h"
 #include "temp_dir.h"
 
@@ -105,7 +106,7 @@ TEST(Csv, RefusesTruncatedAndMalformedText) {
   auto error = [](const std::string& text) {
     try {
       ParseCsv(text, "t.csv");
-    } catch (const CompareError& e) {
+    } catch (const CsvError& e) {
       return std::string(e.what());
     }
     return std::string();
@@ -306,11 +307,156 @@ TEST(CompareCommand, RefusesWhatItCannotCompare) {
   bad.fail_if = {"dropped = 0"};
   refuse({ra.string(), ra.string()}, "no comparison", bad);
   bad.fail_if = {"latency.end_to_end.p99 > 250"};
-  refuse({ra.string(), ra.string()}, "give the value a unit", bad);
+  refuse({ra.string(), ra.string()}, "give the number a unit", bad);
   bad.fail_if = {"dropped > 5ms"};
   refuse({ra.string(), ra.string()}, "compares dropped, a number, with a duration", bad);
   bad.fail_if = {"dropped > x%"};
   refuse({ra.string(), ra.string()}, "is not a percentage", bad);
+}
+
+// Gates use the expression language of expect: (expression.h): other
+// columns and arithmetic work on the right-hand side too.
+TEST(CompareCommand, GatesShareTheExpressionLanguage) {
+  TempDir dir;
+  ScenarioPlan a = Plan({"0"}), b = Plan({"0"});
+  auto ra = Write(dir, "a", a, {Cell(a, 0, 0, 0, 100)});
+  auto rb = Write(dir, "b", b, {Cell(b, 0, 0, 0, 100, 8000)});
+  CompareOptions options;
+  options.fail_if = {"delivered_rate < 0.9 * 10k/s"};  // 8k/s < 9k/s: trips
+  Outcome o = Compare({ra.string(), rb.string()}, options);
+  EXPECT_EQ(o.code, kExitGateTripped) << o.out << o.err;
+  options.fail_if = {"latency.end_to_end.p99 > 2 * 60ms"};  // 100 ms: holds
+  o = Compare({ra.string(), rb.string()}, options);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  options.fail_if = {"dropped > " + std::string(200, '(') + "0" + std::string(200, ')')};
+  o = Compare({ra.string(), rb.string()}, options);
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "nested more than 64 levels deep")) << o.err;
+}
+
+// Issue 13: a partial report, or one without report.json, is refused unless
+// --allow-partial; then it is marked and never gated.
+TEST(CompareCommand, PartialReportsAreRefusedUnlessAllowedAndNeverGated) {
+  TempDir dir;
+  ScenarioPlan a = Plan({"0", "20"});
+  auto ra = Write(dir, "a", a, {Cell(a, 0, 0, 0, 10), Cell(a, 1, 0, 0, 10)});
+  fs::path partial;
+  {
+    ResultsFolder folder(dir.path().string(), "p", "20260101T000000Z");
+    ReportContext context;
+    context.plan = &a;
+    folder.Begin(context);
+    folder.AddCell(Cell(a, 0, 0, 50, 10));
+    folder.Finish("interrupted before cell 1 repetition 0");
+    partial = folder.path();
+  }
+  Outcome o = Compare({ra.string(), partial.string()});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "a partial report (interrupted before cell 1 repetition 0)")) << o.err;
+  EXPECT_TRUE(Contains(o.err, "--allow-partial")) << o.err;
+  // Killed: the folder has only the early report.json (partial) or none.
+  fs::path missing = dir.path() / "missing-json";
+  fs::create_directories(missing);
+  fs::copy(ra / "report.csv", missing / "report.csv");
+  o = Compare({ra.string(), missing.string()});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "no report.json beside it")) << o.err;
+
+  CompareOptions options;
+  options.allow_partial = true;
+  options.fail_if = {"dropped > 0"};  // B dropped 50: would trip, but B is partial
+  o = Compare({ra.string(), partial.string()}, options);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(Contains(o.out, "PARTIAL (interrupted before cell 1 repetition 0)")) << o.out;
+  EXPECT_TRUE(Contains(o.out, "50")) << o.out;
+  o = Compare({ra.string(), missing.string()}, options);
+  EXPECT_EQ(o.code, 0) << o.out << o.err;
+  EXPECT_TRUE(Contains(o.out, "PARTIAL (no report.json)")) << o.out;
+}
+
+// --by lines cells up by any property: a swept column, a librdkafka property
+// from each cell's effective configuration, or a scenario field.
+TEST(CompareCommand, ByLinesCellsUpByAnyProperty) {
+  TempDir dir;
+  // A sweeps threads, B sweeps nothing: both know their linger.ms from the
+  // effective configuration only.
+  ScenarioPlan a = Plan({"1", "2"}, "producers.threads");
+  ScenarioPlan b = Plan({""}, "");
+  std::vector<CellResult> ca = {Cell(a, 0, 0, 0, 10), Cell(a, 1, 0, 0, 20)};
+  ca[0].effective_config = {{"linger.ms", "5"}, {"acks", "all"}};
+  ca[1].effective_config = {{"linger.ms", "50"}, {"acks", "all"}};
+  std::vector<CellResult> cb = {Cell(b, 0, 0, 7, 40)};
+  cb[0].effective_config = {{"linger.ms", "50"}, {"acks", "all"}};
+  auto ra = Write(dir, "a", a, ca);
+  auto rb = Write(dir, "b", b, cb);
+  // Without --by they cannot line up: different sweeps.
+  EXPECT_EQ(Compare({ra.string(), rb.string()}).code, kExitUsage);
+  CompareOptions options;
+  options.by = {"producers.kafka.linger.ms"};
+  Outcome o = Compare({ra.string(), rb.string()}, options);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(Contains(o.out, "producers.kafka.linger.ms")) << o.out;
+  EXPECT_TRUE(Contains(o.out, "only A has the cell producers.kafka.linger.ms=5: left out")) << o.out;
+  // Line 50: A's p99 20 ms against B's 40 ms, +100%.
+  EXPECT_TRUE(Contains(o.out, "+100.0%")) << o.out;
+  // A scenario field (report.json's scenario) and a registry column.
+  options.by = {"queue.capacity"};
+  o = Compare({ra.string(), rb.string()}, options);
+  EXPECT_EQ(o.code, 0) << o.err;
+  options.by = {"when_full"};
+  o = Compare({ra.string(), rb.string()}, options);
+  EXPECT_EQ(o.code, 0) << o.err;
+  options.by = {"producers.kafka.no.such.property"};
+  o = Compare({ra.string(), rb.string()}, options);
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "--by producers.kafka.no.such.property: no report has a value")) << o.err;
+}
+
+// Hand-made folders, as another tool (or an older sluice) might leave them:
+// compare reads what the formats document, not the writer's internals.
+TEST(CompareCommand, ByReadsHandMadeFolders) {
+  TempDir dir;
+  const std::string header =
+      "scenario,cell,repetition,dropped,delivered_rate,latency.end_to_end.p50_ms,latency.end_to_end.p99_ms,"
+      "max_depth,ledger_ok,error\n";
+  auto folder = [&](const std::string& name, const std::string& rows, const std::string& json) {
+    fs::create_directories(dir.path() / name);
+    std::ofstream(dir.path() / name / "report.csv") << header << rows;
+    std::ofstream(dir.path() / name / "report.json") << json;
+    return (dir.path() / name).string();
+  };
+  const std::string a = folder(
+      "a", "x,0,0,0,1000,1.0,10.0,5,true,\nx,1,0,0,1000,1.0,20.0,5,true,\n",
+      R"({"scenario": {"queue": {"capacity": 100}, "producers": {"kafka": {"acks": "all"}}},
+          "cells": [{"cell": 0, "repetition": 0, "effective_config": {"linger.ms": "0"}},
+                    {"cell": 1, "repetition": 0, "effective_config": {"linger.ms": "10"}}],
+          "partial": false})");
+  const std::string b = folder(
+      "b", "y,0,0,0,1000,1.0,30.0,5,true,\n",
+      R"({"scenario": {"queue": {"capacity": 100}, "producers": {"kafka": {"acks": "1"}}},
+          "cells": [{"cell": 0, "repetition": 0, "effective_config": {"linger.ms": "10"}}]})");
+  CompareOptions options;
+  options.by = {"producers.kafka.linger.ms"};
+  options.metrics = {"latency.end_to_end.p99_ms"};
+  options.fail_if = {"latency.end_to_end.p99 > 25ms"};
+  Outcome o = Compare({a, b}, options);
+  EXPECT_EQ(o.code, kExitGateTripped) << o.out << o.err;  // line 10: B's 30 ms > 25 ms
+  EXPECT_TRUE(Contains(o.out, "+50.0%")) << o.out;           // 20 -> 30 ms
+  EXPECT_TRUE(Contains(o.out, "only A has the cell producers.kafka.linger.ms=0")) << o.out;
+  // A scenario field, as set in each report: acks differs, so nothing lines up.
+  options.by = {"producers.kafka.acks"};
+  options.fail_if = {};
+  o = Compare({a, b}, options);
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "no cell lines up")) << o.err;
+  options.by = {"queue.capacity"};
+  o = Compare({a, b}, options);
+  EXPECT_EQ(o.code, 0) << o.err;
+  // A report.json that is not JSON is refused, naming it.
+  const std::string c = folder("c", "x,0,0,0,1000,1.0,10.0,5,true,\n", "{\"cells\": [");
+  o = Compare({a, c}, options);
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_TRUE(Contains(o.err, "damaged or truncated")) << o.err;
 }
 
 TEST(CompareCommand, ComparesDifferentScenariosWithoutASweep) {

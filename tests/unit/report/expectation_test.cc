@@ -209,6 +209,45 @@ TEST(Expectation, BadConditionsAreRefusedAtLoad) {
   EXPECT_NE(LoadError("expect: 3\n").find("expected a map"), std::string::npos);
 }
 
+// Issue 13: 20,000 nested parentheses overflowed the stack (exit 139). Now a
+// clear error at load, naming the limit; so are endless signs and chains.
+TEST(Expectation, DeepNestingIsRefusedNotACrash) {
+  const std::string deep = std::string(20'000, '(') + "1" + std::string(20'000, ')');
+  std::string e = LoadError("expect:\n  dropped: \"< " + deep + "\"\n");
+  EXPECT_NE(e.find("nested more than 64 levels deep"), std::string::npos) << e.substr(0, 300);
+  std::string signs;
+  for (int i = 0; i < 20'000; ++i) signs += "- ";
+  e = LoadError("expect:\n  dropped: \"< " + signs + "1\"\n");
+  EXPECT_NE(e.find("nested more than 64 levels deep"), std::string::npos) << e.substr(0, 300);
+  std::string chain = "1";
+  for (int i = 0; i < 20'000; ++i) chain += " + 1";
+  e = LoadError("expect:\n  dropped: \"< " + chain + "\"\n");
+  EXPECT_NE(e.find("operators deep"), std::string::npos) << e.substr(0, 300);
+  // Within the limits, still fine.
+  const std::string ok = std::string(64, '(') + "1" + std::string(64, ')');
+  EXPECT_EQ(LoadError("expect:\n  dropped: \"< " + ok + "\"\n"), "");
+}
+
+// The new columns: a null histogram is "no value", not 0.
+TEST(Expectation, NewColumnsWithoutAHistogramHaveNoValue) {
+  ScenarioPlan plan = Load("expect:\n  latency.worker.p99: \"< 1s\"\n  source_lag.max_ms: \"< 1000\"\n  setup_s: \"< 5s\"\n");
+  CellResult cell = MakeCell(plan, 0);
+  cell.setup_s = 0.25;
+  auto outcomes = CheckExpectations(cell, plan.swept_keys);
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_FALSE(outcomes[0].passed);
+  EXPECT_EQ(outcomes[0].measured, "no value");
+  EXPECT_FALSE(outcomes[1].passed);
+  EXPECT_TRUE(outcomes[2].passed) << outcomes[2].measured;
+  cell.worker = std::make_shared<LatencyHistogram>();
+  cell.worker->Record(2'000'000);
+  cell.source_lag = std::make_shared<LatencyHistogram>();
+  cell.source_lag->Record(3'000'000);
+  outcomes = CheckExpectations(cell, plan.swept_keys);
+  EXPECT_TRUE(outcomes[0].passed) << outcomes[0].measured;
+  EXPECT_TRUE(outcomes[1].passed) << outcomes[1].measured;
+}
+
 TEST(Expectation, ExpectWhenMustNameASweptKeyAndValue) {
   std::string e = LoadError("expect_when:\n  - when: { producers.kafka.linger.mss: 0 }\n    expect: { dropped: 0 }\n");
   EXPECT_NE(e.find("expect_when.0.when.producers.kafka.linger.mss: not a swept key (did you mean "

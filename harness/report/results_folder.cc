@@ -1,0 +1,239 @@
+// results/<name>-<UTC>/: created before the run, filled as each cell ends.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "sluice/report/reporter.h"
+
+namespace sluice {
+namespace {
+
+constexpr char kLatencyFiles[][12] = {"end_to_end", "queue_wait", "worker", "kafka", "source_lag"};
+
+const std::shared_ptr<LatencyHistogram>& LatencyOf(const CellResult& r, int which) {
+  switch (which) {
+    case 0: return r.end_to_end;
+    case 1: return r.queue_wait;
+    case 2: return r.worker;
+    case 3: return r.kafka;
+    default: return r.source_lag;
+  }
+}
+
+// Removes the temporary file and throws, naming the file and the OS error.
+[[noreturn]] void FailWrite(const std::string& temporary, const std::string& what,
+                            const std::string& target, int error) {
+  ::unlink(temporary.c_str());
+  throw ResultsError("cannot " + what + " " + target + ": " + std::strerror(error));
+}
+
+// Letters, digits and "._+-" pass; anything else (a slash, a space, the
+// colons of an ISO time) becomes '-', so the folder name is one safe path
+// component.
+std::string PathComponent(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '+' || c == '-';
+    out += safe ? c : '-';
+  }
+  if (out.empty() || out == "." || out == "..") out = "run" + out;
+  return out;
+}
+
+// Writes all of `data` to `fd`; false with errno set on failure.
+bool WriteAllBytes(int fd, const std::string& data) {
+  size_t written = 0;
+  while (written < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+// A file that grows by whole records: each Append() writes complete rows and
+// makes them durable (fsync), so whatever stops the process, the file is a
+// valid CSV of the cells that finished.
+class ResultsFolder::AppendFile {
+ public:
+  explicit AppendFile(std::string path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw ResultsError("cannot write " + path_ + ": " + std::strerror(errno));
+  }
+  ~AppendFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+
+  void Append(const std::string& records) {
+    if (records.empty()) return;
+    if (!WriteAllBytes(fd_, records) || ::fsync(fd_) != 0) {
+      throw ResultsError("cannot write " + path_ + ": " + std::strerror(errno));
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+ResultsFolder::ResultsFolder(const std::string& results_root, const std::string& name,
+                             const std::string& utc_stamp) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(results_root, ec);
+  if (ec) {
+    throw ResultsError("cannot create results folder " + results_root + ": " + ec.message());
+  }
+  const std::string base = PathComponent(name) + "-" + PathComponent(utc_stamp);
+  // create_directory() tells whether it created the folder, so two runs
+  // started in the same second never share one.
+  for (int n = 1; n <= 10000; ++n) {
+    const fs::path candidate =
+        fs::path(results_root) / (n == 1 ? base : base + "-" + std::to_string(n));
+    if (fs::create_directory(candidate, ec)) {
+      path_ = candidate.string();
+      return;
+    }
+    if (ec) {
+      throw ResultsError("cannot create results folder " + candidate.string() + ": " +
+                         ec.message());
+    }
+  }
+  throw ResultsError("cannot create results folder " + (fs::path(results_root) / base).string() +
+                     ": 10000 folders of that name exist already");
+}
+
+ResultsFolder::~ResultsFolder() = default;
+
+void ResultsFolder::WriteFile(const std::string& file_name, const std::string& content) const {
+  const std::string target = (std::filesystem::path(path_) / file_name).string();
+  const std::string temporary = target + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int error = errno;
+    throw ResultsError("cannot write " + target + " (as " + temporary + "): " +
+                       std::strerror(error));
+  }
+  if (!WriteAllBytes(fd, content)) {
+    const int error = errno;
+    ::close(fd);
+    FailWrite(temporary, "write", target, error);
+  }
+  // Durable before it becomes visible: after a crash the file under its final
+  // name is complete, not empty.
+  if (::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    FailWrite(temporary, "write", target, error);
+  }
+  if (::close(fd) != 0) FailWrite(temporary, "write", target, errno);
+  if (::rename(temporary.c_str(), target.c_str()) != 0) {
+    FailWrite(temporary, "rename into place", target, errno);
+  }
+}
+
+void ResultsFolder::Append(std::unique_ptr<AppendFile>& file, const std::string& name,
+                           std::ostringstream& buffer) {
+  if (!file) file = std::make_unique<AppendFile>((std::filesystem::path(path_) / name).string());
+  file->Append(buffer.str());
+  buffer.str("");
+}
+
+void ResultsFolder::Begin(const sluice::ReportContext& context) {
+  plan_ = context.plan;
+  csv_ = std::make_unique<CsvReporter>(csv_buffer_);
+  types_ = std::make_unique<TypesCsvReporter>(types_buffer_);
+  expectations_ = std::make_unique<ExpectationsCsvReporter>(expectations_buffer_);
+  csv_->ReportContext(context);
+  types_->ReportContext(context);
+  expectations_->ReportContext(context);
+  Append(csv_file_, "report.csv", csv_buffer_);
+  Append(types_file_, "types.csv", types_buffer_);
+
+  // report.json at once, complete and marked partial: what a killed run
+  // leaves. Finish() replaces it.
+  {
+    std::ostringstream early;
+    JsonReporter reporter(early);
+    reporter.ReportContext(context);
+    reporter.MarkPartial("the run has not finished: it is still going, or it was killed; report.csv "
+                         "holds the cells that finished");
+    reporter.Finalize();
+    WriteFile("report.json", early.str());
+  }
+  // The full report.json grows in a hidden temporary file, a cell at a time.
+  const std::string temporary = (std::filesystem::path(path_) / ".report.json.tmp").string();
+  json_file_ = std::make_unique<std::ofstream>(temporary, std::ios::binary | std::ios::trunc);
+  if (!*json_file_) throw ResultsError("cannot write " + temporary + ": " + std::strerror(errno));
+  json_ = std::make_unique<JsonReporter>(*json_file_);
+  json_->ReportContext(context);
+}
+
+void ResultsFolder::AddCell(const CellResult& cell) {
+  if (!csv_) throw ResultsError("ResultsFolder::AddCell before Begin");
+  csv_->ReportCell(cell);
+  types_->ReportCell(cell);
+  Append(csv_file_, "report.csv", csv_buffer_);
+  Append(types_file_, "types.csv", types_buffer_);
+  if (!cell.expectations.empty() || expectations_file_) {
+    expectations_->ReportCell(cell);
+    Append(expectations_file_, "expectations.csv", expectations_buffer_);
+  }
+  for (int i = 0; i < 5; ++i) {
+    const auto& h = LatencyOf(cell, i);
+    if (!h) continue;
+    std::ostringstream hgrm;
+    h->WritePercentiles(hgrm, 1e6);  // milliseconds
+    WriteFile(std::to_string(cell.cell) + "-" + std::to_string(cell.repetition) + "." + kLatencyFiles[i] +
+                  ".hgrm",
+              hgrm.str());
+  }
+  json_->ReportCell(cell);
+  if (!*json_file_) throw ResultsError("cannot write " + path_ + "/.report.json.tmp");
+  ++cells_;
+}
+
+void ResultsFolder::Finish(const std::string& partial_reason) {
+  if (!json_) throw ResultsError("ResultsFolder::Finish before Begin");
+  if (!partial_reason.empty()) json_->MarkPartial(partial_reason);
+  json_->Finalize();
+  json_file_->flush();
+  const bool ok = static_cast<bool>(*json_file_);
+  json_file_->close();
+  json_.reset();
+  json_file_.reset();
+  const std::string temporary = (std::filesystem::path(path_) / ".report.json.tmp").string();
+  const std::string target = (std::filesystem::path(path_) / "report.json").string();
+  if (!ok) FailWrite(temporary, "write", target, EIO);
+  const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    FailWrite(temporary, "write", target, error);
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), target.c_str()) != 0) FailWrite(temporary, "rename into place", target, errno);
+  csv_file_.reset();
+  types_file_.reset();
+  expectations_file_.reset();
+}
+
+void ResultsFolder::WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells) {
+  Begin(context);
+  for (const CellResult& cell : cells) AddCell(cell);
+  Finish("");
+}
+
+}  // namespace sluice
