@@ -150,6 +150,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                               std::chrono::system_clock::now().time_since_epoch())
                               .count() +
                           (epoch - NowNs()) / 1000;
+  result.epoch_unix_s = control.wall_epoch_us / 1e6;
 
   std::unique_ptr<Source> source_ptr =
       replay ? std::make_unique<Source>(scenario, queue, *replay_stream)

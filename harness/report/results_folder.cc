@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "sluice/core/hdr_log.h"
 #include "sluice/report/reporter.h"
 
 namespace sluice {
@@ -190,6 +191,21 @@ void ResultsFolder::AddCell(const CellResult& cell) {
   if (!cell.expectations.empty() || expectations_file_) {
     expectations_->ReportCell(cell);
     Append(expectations_file_, "expectations.csv", expectations_buffer_);
+  }
+  // Lossless: every histogram of the cell in HdrHistogram's interval log,
+  // one line per latency kind (its tag), over the measured window.
+  const std::string stem = std::to_string(cell.cell) + "-" + std::to_string(cell.repetition);
+  {
+    std::ostringstream hlog;
+    HlogWriter writer(hlog, cell.epoch_unix_s,
+                      "sluice " + cell.scenario.name + " cell " + std::to_string(cell.cell) +
+                          " repetition " + std::to_string(cell.repetition) +
+                          ": latencies in nanoseconds of the events intended in the measured window");
+    const double warmup_s = cell.scenario.warmup_ns / 1e9;
+    for (int i = 0; i < 5; ++i) {
+      if (const auto& h = LatencyOf(cell, i)) writer.WriteInterval(kLatencyFiles[i], warmup_s, cell.duration_s, *h);
+    }
+    WriteFile(stem + ".hlog", hlog.str());
   }
   for (int i = 0; i < 5; ++i) {
     const auto& h = LatencyOf(cell, i);

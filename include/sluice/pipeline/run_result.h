@@ -135,6 +135,10 @@ struct CellResult {
   // --- the process, over the cell (source, workers, clients and the
   //     embedded broker all run in this process)
   double wall_s = 0;
+  // Wall-clock time of the schedule's time 0 (the first event due, the
+  // start of the warm-up), in seconds since the Unix epoch: where this
+  // cell's histograms sit on a shared timeline (.hlog files, shards).
+  double epoch_unix_s = 0;
   double cpu_user_s = 0;
   double cpu_system_s = 0;
   int64_t peak_rss_bytes = 0;
