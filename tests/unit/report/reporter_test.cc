@@ -480,9 +480,15 @@ TEST(ResultsFolderTest, WritesEveryReportAndNoTemporaryFiles) {
   }
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{
-                       "0-0.end_to_end.hgrm", "0-0.kafka.hgrm", "0-0.queue_wait.hgrm",
-                       "1-0.end_to_end.hgrm", "1-0.queue_wait.hgrm", "report.csv", "report.json",
-                       "types.csv"}));
+                       "0-0.end_to_end.hgrm", "0-0.hlog", "0-0.kafka.hgrm", "0-0.queue_wait.hgrm",
+                       "1-0.end_to_end.hgrm", "1-0.hlog", "1-0.queue_wait.hgrm", "report.csv",
+                       "report.json", "types.csv"}));
+  // The .hlog has a line per histogram the cell recorded: no kafka line in cell 1.
+  const std::string hlog0 = ReadFile(fs::path(folder.path()) / "0-0.hlog");
+  const std::string hlog1 = ReadFile(fs::path(folder.path()) / "1-0.hlog");
+  EXPECT_NE(hlog0.find("\nTag=kafka,"), std::string::npos);
+  EXPECT_EQ(hlog1.find("\nTag=kafka,"), std::string::npos);
+  EXPECT_NE(hlog1.find("\nTag=end_to_end,"), std::string::npos);
   EXPECT_NO_THROW(ParseJson(ReadFile(fs::path(folder.path()) / "report.json")));
   EXPECT_EQ(ParseCsv(ReadFile(fs::path(folder.path()) / "report.csv")).size(), 3u);
   // The .hgrm is in milliseconds: the 4.2 ms maximum reads as 4.200.
