@@ -8,6 +8,8 @@ packages=(
   librdkafka-dev libconcurrentqueue-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libbenchmark-dev
   zlib1g-dev liblz4-dev libzstd-dev
+  nlohmann-json3-dev
+  libjs-chart.js  # Chart.js 3, embedded into report.html by the build (sluice plot)
 )
 
 missing=()
