@@ -9,6 +9,7 @@
 
 #include "sluice/report/expectation.h"
 #include "sluice/pipeline/kafka_client.h"
+#include "sluice/analysis/plot.h"
 #include "sluice/analysis/rate_search.h"
 #include "sluice/report/reporter.h"
 #include "sluice/pipeline/runner.h"
@@ -182,6 +183,8 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     return kExitResultsUnwritable;
   }
   out << "results: " << folder->path() << "\n";
+  // --plot: report.html, drawn from the folder's files as `sluice plot` draws it.
+  const bool plot_failed = args.plot && PlotCommand({folder->path()}, "", out, err) != kExitOk;
   if (interrupted.load()) {
     err << "sluice: interrupted; the report holds the cells that ran\n";
     return kExitRunFailed;
@@ -191,7 +194,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     err << "sluice: expectations failed (listed above); exit code " << kExitExpectationFailed << "\n";
     return kExitExpectationFailed;
   }
-  return kExitOk;
+  return plot_failed ? kExitResultsUnwritable : kExitOk;
 }
 
 int BrokerCommand(int brokers, const std::string& rtt, const std::vector<std::string>& topics,
