@@ -86,8 +86,8 @@
   }
 
   // A chart in a box of the grid; `make` gets the canvas.
-  function addChart(parent, note, make) {
-    const frame = el('div', {class: 'chart'});
+  function addChart(parent, note, make, wide) {
+    const frame = el('div', {class: wide ? 'chart wide' : 'chart'});
     const box = el('div', {class: 'box'});
     const canvas = el('canvas', {id: 'chart-' + charts.length});
     box.appendChild(canvas);
@@ -166,11 +166,14 @@
         .map((c, i) => ({c: c, i: i, curve: c.curves.find((k) => k.kind === kind)}))
         .filter((x) => x.curve)
         .map((x) => curveDataset(x.c.label + ' ' + kind, x.curve.points, colour(x.i)));
+    // The width of the page: a legend of many cells beside the curves.
+    const overlayOptions = percentileOptions('Latency percentiles of every cell: ' + initial);
+    if (data.cells.length > 3) overlayOptions.plugins.legend = {position: 'right', labels: {boxWidth: 14}};
     const overlay = addChart(overview, null, (canvas) => new Chart(canvas, {
       type: 'line',
       data: {datasets: overlayDatasets(initial)},
-      options: percentileOptions('Latency percentiles of every cell: ' + initial),
-    }));
+      options: overlayOptions,
+    }), true);
     overview.lastChild.insertBefore(controls, overview.lastChild.firstChild);
     select.addEventListener('change', () => {
       overlay.data.datasets = overlayDatasets(select.value);
