@@ -166,9 +166,10 @@
         .map((c, i) => ({c: c, i: i, curve: c.curves.find((k) => k.kind === kind)}))
         .filter((x) => x.curve)
         .map((x) => curveDataset(x.c.label + ' ' + kind, x.curve.points, colour(x.i)));
-    // The width of the page: a legend of many cells beside the curves.
+    // The width of the page, and a legend of many cells below the curves
+    // (beside them, Chart.js 3 cuts long labels).
     const overlayOptions = percentileOptions('Latency percentiles of every cell: ' + initial);
-    if (data.cells.length > 3) overlayOptions.plugins.legend = {position: 'right', labels: {boxWidth: 14}};
+    overlayOptions.plugins.legend = {position: 'bottom', labels: {boxWidth: 14}};
     const overlay = addChart(overview, null, (canvas) => new Chart(canvas, {
       type: 'line',
       data: {datasets: overlayDatasets(initial)},
