@@ -23,5 +23,5 @@ mkdir -p "$(dirname "$out")"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
   --user-data-dir="$work/profile" --virtual-time-budget=10000 --hide-scrollbars \
-  --window-size=1000,1040 --screenshot="$out" "file://$page" 2>/dev/null
+  --window-size=1000,1040 --force-device-scale-factor=0.85 --screenshot="$out" "file://$page" 2>/dev/null
 echo "wrote $out ($(stat -c %s "$out") bytes)"
