@@ -266,6 +266,31 @@ TEST(PlotRun, ReadsAResultsFolderLabelledBySweptValues) {
   EXPECT_EQ(data["sweeps"][0]["short_key"], "linger.ms");
 }
 
+// report.json's fields are read tolerantly: without it, or with keys that
+// moved, the page loses only the header lines it cannot fill; without .hgrm
+// files it loses only the percentile charts.
+TEST(PlotRun, MissingOrRenamedReportJsonAndNoHgrmStillPlot) {
+  TempDir dir;
+  ScenarioPlan plan = Plan({"0", "5"});
+  const fs::path folder = WriteFolder(dir, plan, {Cell(plan, 0, 1), Cell(plan, 1, 2)});
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() == ".hgrm") fs::remove(entry.path());
+  }
+  std::ofstream(folder / "report.json") << "{\"run\": {\"name\": \"moved\"}, \"cells\": [{}, {}]}\n";
+  PlotRun run = ReadPlotRun(folder.string());
+  EXPECT_EQ(run.info.scenario, "plotted");  // from report.csv
+  EXPECT_EQ(run.info.revision, "");
+  EXPECT_TRUE(run.latency_kinds.empty());
+  ASSERT_EQ(run.cells.size(), 2u);
+  EXPECT_TRUE(run.cells[0].curves.empty());
+  EXPECT_EQ(run.sweeps.size(), PlotMetrics().size());
+  // A damaged report.json means a damaged folder (compare's ReadReport says so).
+  std::ofstream(folder / "report.json") << "[not json";
+  EXPECT_THROW(ReadPlotRun(folder.string()), PlotError);
+  fs::remove(folder / "report.json");
+  EXPECT_EQ(ReadPlotRun(folder.string()).info.scenario, "plotted");
+}
+
 TEST(PlotRun, PageIsSelfContained) {
   TempDir dir;
   ScenarioPlan plan = Plan({"0", "5"});
