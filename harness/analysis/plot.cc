@@ -152,7 +152,9 @@ bool KindBefore(const std::string& a, const std::string& b) {
 
 json PointsJson(const std::vector<PercentilePoint>& points) {
   json out = json::array();
-  for (const auto& p : points) out.push_back({{"p", p.percentile}, {"x", p.inverse}, {"y", p.value_ms}});
+  for (const auto& p : points) {
+    out.push_back({{"p", p.percentile}, {"x", p.inverse}, {"y", p.value_ms}});
+  }
   return out;
 }
 
@@ -258,7 +260,9 @@ std::vector<SweepChart> BuildSweepCharts(const std::vector<std::string>& header,
         if (std::find(line_keys.begin(), line_keys.end(), line) == line_keys.end()) {
           line_keys.push_back(line);
         }
-        if (auto v = MetricValue(header, row, metric.name)) values[line][row[key_at[k]]].push_back(*v);
+        if (auto v = MetricValue(header, row, metric.name)) {
+          values[line][row[key_at[k]]].push_back(*v);
+        }
       }
       double best = 0;
       for (const auto& line_key : line_keys) {
@@ -358,7 +362,8 @@ PlotRun ReadPlotRun(const std::string& input) {
     }
     cell.error = row[error_at];
     auto files = hgrm[row[cell_at] + "-" + row[rep_at]];
-    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return KindBefore(a.first, b.first); });
+    std::sort(files.begin(), files.end(),
+              [](const auto& a, const auto& b) { return KindBefore(a.first, b.first); });
     for (const auto& [kind, path] : files) {
       const std::string text = ReadWhole(path);
       try {
@@ -405,11 +410,14 @@ std::string PlotDataJson(const PlotRun& run) {
   data["table_columns"] = columns;
   json cells = json::array();
   for (const PlotCell& c : run.cells) {
-    json cell = {{"cell", c.cell}, {"repetition", c.repetition}, {"label", c.label}, {"error", c.error}};
+    json cell = {
+        {"cell", c.cell}, {"repetition", c.repetition}, {"label", c.label}, {"error", c.error}};
     json parameters = json::object(), figures = json::object(), curves = json::array();
     for (const auto& [key, value] : c.parameters) parameters[key] = value;
     for (const auto& [column, value] : c.figures) figures[column] = value;
-    for (const auto& curve : c.curves) curves.push_back({{"kind", curve.kind}, {"points", PointsJson(curve.points)}});
+    for (const auto& curve : c.curves) {
+      curves.push_back({{"kind", curve.kind}, {"points", PointsJson(curve.points)}});
+    }
     cell["parameters"] = parameters;
     cell["figures"] = figures;
     cell["curves"] = curves;
@@ -422,7 +430,11 @@ std::string PlotDataJson(const PlotRun& run) {
     for (const SweepLine& l : s.lines) {
       json points = json::array();
       for (const SweepPoint& p : l.points) {
-        points.push_back({{"x", p.x}, {"median", p.median}, {"min", p.min}, {"max", p.max}, {"n", p.repetitions}});
+        points.push_back({{"x", p.x},
+                          {"median", p.median},
+                          {"min", p.min},
+                          {"max", p.max},
+                          {"n", p.repetitions}});
       }
       lines.push_back({{"label", l.label}, {"points", points}});
     }
@@ -480,12 +492,14 @@ std::string RenderPlotHtml(const PlotRun& run) {
       "<script>\n"
       "window.onerror = function (message, source, line) {\n"
       "  document.body.setAttribute('data-sluice-status', 'error');\n"
-      "  document.getElementById('sluice-errors').textContent += 'script error: ' + message + ' (line ' + line + ')\\n';\n"
+      "  document.getElementById('sluice-errors').textContent +=\n"
+      "      'script error: ' + message + ' (line ' + line + ')\\n';\n"
       "};\n"
       "document.addEventListener('securitypolicyviolation', function (e) {\n"
       "  document.body.setAttribute('data-sluice-status', 'error');\n"
       "  document.body.setAttribute('data-sluice-blocked', e.blockedURI || e.violatedDirective);\n"
-      "  document.getElementById('sluice-errors').textContent += 'blocked request: ' + (e.blockedURI || e.violatedDirective) + '\\n';\n"
+      "  document.getElementById('sluice-errors').textContent +=\n"
+      "      'blocked request: ' + (e.blockedURI || e.violatedDirective) + '\\n';\n"
       "});\n"
       "</script>\n<script>\n";
   page.append(reinterpret_cast<const char*>(kChartJs), kChartJsSize);

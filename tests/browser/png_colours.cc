@@ -92,7 +92,10 @@ int main(int argc, char** argv) {
     }
     for (uint32_t px = 0; px < width; ++px) {
       uint32_t key = 0;
-      for (int ch = 0; ch < std::min(channels, 3); ++ch) key = (key << 8) | row[px * static_cast<size_t>(channels) + static_cast<size_t>(ch)];
+      const size_t first = px * static_cast<size_t>(channels);
+      for (int ch = 0; ch < std::min(channels, 3); ++ch) {
+        key = (key << 8) | row[first + static_cast<size_t>(ch)];
+      }
       ++colours[key];
     }
     previous.swap(row);
