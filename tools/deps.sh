@@ -9,6 +9,7 @@ packages=(
   librdkafka-dev libconcurrentqueue-dev libyaml-cpp-dev libcli11-dev
   libgtest-dev libbenchmark-dev nlohmann-json3-dev
   zlib1g-dev liblz4-dev libzstd-dev
+  libjs-chart.js  # Chart.js 3, embedded into report.html by the build (sluice plot)
   "$@"
 )
 

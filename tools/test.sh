@@ -4,11 +4,14 @@
 # backpressure experiments of scenarios/ci/ (label experiments; results go to
 # results/ci/), and the tests against a real 3-broker Kafka cluster on
 # loopback (label real-kafka; tools/kafka-local setup installs Java 17 and
-# Maven where missing and fetches the Kafka jars once). Arguments go to
+# Maven where missing and fetches the Kafka jars once), and the page of
+# `sluice plot` in headless Chromium (label browser; tools/browser-deps.sh
+# installs Chromium). Arguments go to
 # ctest, e.g. tools/test.sh -L unit, or tools/test.sh -LE real-kafka.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh
+tools/browser-deps.sh
 tools/kafka-local setup
 tools/build.sh -DSLUICE_WERROR=ON
 cd "${SLUICE_BUILD_DIR:-build}"

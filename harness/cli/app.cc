@@ -9,6 +9,7 @@
 
 #include "sluice/report/expectation.h"
 #include "sluice/pipeline/kafka_client.h"
+#include "sluice/analysis/plot.h"
 #include "sluice/analysis/rate_search.h"
 #include "sluice/report/reporter.h"
 #include "sluice/pipeline/runner.h"
@@ -212,6 +213,11 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     return kExitResultsUnwritable;
   }
   out << "results: " << folder->path() << (partial.empty() ? "" : " (partial)") << "\n";
+  // --plot: report.html, drawn from the folder's files as `sluice plot` draws
+  // it; not from a partial report, which plot refuses.
+  const bool plot_failed =
+      args.plot && partial.empty() && PlotCommand({folder->path()}, "", out, err) != kExitOk;
+  if (args.plot && !partial.empty()) err << "sluice: --plot: not drawn, the report is partial\n";
   if (!partial.empty()) {
     err << "sluice: " << (interrupted.load() ? "interrupted" : "stopped") << "; the report holds the "
         << folder->cells() << (folder->cells() == 1 ? " cell" : " cells")
@@ -223,7 +229,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     err << "sluice: expectations failed (listed above); exit code " << kExitExpectationFailed << "\n";
     return kExitExpectationFailed;
   }
-  return kExitOk;
+  return plot_failed ? kExitResultsUnwritable : kExitOk;
 }
 
 int BrokerCommand(int brokers, const std::string& rtt, const std::vector<std::string>& topics,

@@ -13,6 +13,7 @@
 #include "sluice/pipeline/synth.h"
 #include "sluice/analysis/compare.h"
 #include "sluice/report/columns.h"
+#include "sluice/analysis/plot.h"
 
 namespace {
 
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   // --no-expect: run without checking the scenario's expect:/expect_when:.
   bool no_expect = false;
   run_cmd->add_flag("--no-expect", no_expect, "Do not check the scenario's expectations");
+  // --plot: at the end, also write report.html into the results folder (sluice plot).
+  run_cmd->add_flag("--plot", run.plot, "Also write report.html (charts) into the results folder");
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
@@ -142,6 +145,16 @@ int main(int argc, char** argv) {
   columns_cmd->group("");  // hidden from --help
   columns_cmd->add_flag("--markdown", columns_markdown, "The table of results/README.md");
 
+  std::vector<std::string> plot_folders;
+  std::string plot_output;
+  CLI::App* plot_cmd = app.add_subcommand(
+      "plot", "Draw results folders as charts: one offline HTML page (report.html) each");
+  // folders: results folders (each holds report.csv).
+  plot_cmd->add_option("folders", plot_folders, "Results folders")->required();
+  // -o: write the page here instead of into the results folder; with several
+  // folders, into DIR/<folder name>/report.html.
+  plot_cmd->add_option("-o,--output", plot_output, "Folder to write report.html into");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -168,6 +181,7 @@ int main(int argc, char** argv) {
                                 synth_start, std::cout, std::cerr);
   }
   if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, g_interrupted);
+  if (*plot_cmd) return sluice::PlotCommand(plot_folders, plot_output, std::cout, std::cerr);
   if (*compare_cmd) return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
   if (*columns_cmd) {
     if (columns_markdown) {

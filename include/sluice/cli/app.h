@@ -27,6 +27,7 @@ struct RunArgs {
   std::string results_root = "results";
   bool quiet = false;                  // no status line
   bool check_expectations = true;      // false: --no-expect
+  bool plot = false;                   // --plot: also write report.html (sluice plot)
   std::string command_line;
 };
 
