@@ -62,7 +62,7 @@ class EmbeddedCluster;  // kafka_client.h
 class PayloadPool;      // payload.h
 
 // What the cells on one embedded cluster may send before it is restarted.
-inline constexpr uint64_t kEmbeddedRetainedBudget = 4ull << 20;
+inline constexpr uint64_t kEmbeddedRetainedBudget = 2ull << 20;
 
 class Runner {
  public:
