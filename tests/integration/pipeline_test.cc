@@ -162,20 +162,17 @@ TEST(Pipeline, EffectiveConfigurationIsRecordedAndRedacted) {
 }
 
 // A signal stops the cell early: its figures are over the window it ran,
-// not over the scenario's duration.
+// not over the scenario's duration. The flag is set from the runner's
+// status callback, about 1 s after the first event was due, so a slow
+// set-up on a busy machine cannot move the interruption into it.
 TEST(Pipeline, InterruptedCellReportsTheWindowItRan) {
+  Scenario s = Load(kBase, {"duration=10s", "warmup=200ms", "source.synthetic.arrival=constant"});
   std::atomic<bool> stop{false};
   RunOptions options;
   options.interrupted = &stop;
+  options.on_status = [&stop](const StatusSnapshot&) { stop.store(true); };
   Runner runner(options);
-  std::thread signal([&stop] {
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-    stop.store(true);
-  });
-  CellResult r = runner.RunCell(Load(kBase, {"duration=10s", "warmup=200ms",
-                                             "source.synthetic.arrival=constant"}),
-                                0, 1, 0);
-  signal.join();
+  CellResult r = runner.RunCell(s, 0, 1, 0);
   EXPECT_EQ(r.error, "interrupted");
   ExpectLedgerBalances(r);
   EXPECT_GT(r.duration_s, 0.3);
@@ -186,16 +183,13 @@ TEST(Pipeline, InterruptedCellReportsTheWindowItRan) {
 }
 
 TEST(Pipeline, InterruptedDuringWarmupMeasuredNothing) {
+  Scenario s = Load(kBase, {"duration=5s", "warmup=5s"});
   std::atomic<bool> stop{false};
   RunOptions options;
   options.interrupted = &stop;
+  options.on_status = [&stop](const StatusSnapshot&) { stop.store(true); };  // ~1 s in
   Runner runner(options);
-  std::thread signal([&stop] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    stop.store(true);
-  });
-  CellResult r = runner.RunCell(Load(kBase, {"duration=5s", "warmup=5s"}), 0, 1, 0);
-  signal.join();
+  CellResult r = runner.RunCell(s, 0, 1, 0);
   EXPECT_EQ(r.error, "interrupted");
   ExpectLedgerBalances(r);
   EXPECT_EQ(r.duration_s, 0);
