@@ -18,7 +18,7 @@ void QuietLog(const rd_kafka_t*, int, const char*, const char*) {}
 ProducerClient::ProducerClient(const Scenario& scenario, const std::string& bootstrap,
                                const std::string& topic, int workers)
     : warmup_ns_(scenario.warmup_ns),
-      end_ns_(scenario.total_ns()),
+      window_end_ns_(scenario.total_ns()),
       counters_(scenario.type_slots()),
       sync_(scenario.producers.delivery == DeliveryMode::kSync) {
   KafkaConf conf = BuildProducerConf(scenario, bootstrap);
@@ -34,6 +34,18 @@ ProducerClient::ProducerClient(const Scenario& scenario, const std::string& boot
     }
   }
   (void)QuietLog;
+  // Every message librdkafka may hold at once needs a slot: as many per
+  // worker as the client accepts (queue.buffering.max.messages).
+  size_t max_messages = 100'000;
+  {
+    char value[32] = {0};
+    size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf.get(), "queue.buffering.max.messages", value, &size) == RD_KAFKA_CONF_OK) {
+      // 0: librdkafka sets no limit (the pool's own cap then applies).
+      const long long limit = std::atoll(value);
+      max_messages = limit > 0 ? static_cast<size_t>(limit) : kMaxInFlightSlots;
+    }
+  }
   char errstr[512];
   rk_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr));
   if (!rk_) throw KafkaSetupError(std::string("cannot create a producer: ") + errstr);
@@ -45,6 +57,7 @@ ProducerClient::ProducerClient(const Scenario& scenario, const std::string& boot
   }
   main_queue_.reset(rd_kafka_queue_get_main(rk_.get()));
   for (int i = 0; i < workers; ++i) {
+    in_flight_.push_back(std::make_unique<InFlightPool>(max_messages));
     delivered_signal_.push_back(std::make_unique<moodycamel::LightweightSemaphore>(0));
   }
   listener_ = std::thread([this] { Listen(); });
@@ -52,6 +65,7 @@ ProducerClient::ProducerClient(const Scenario& scenario, const std::string& boot
 
 ProducerClient::~ProducerClient() {
   stop_listener_.store(true);
+  if (main_queue_) rd_kafka_queue_yield(main_queue_.get());
   if (listener_.joinable()) listener_.join();
   main_queue_.reset();
   rkt_.reset();
@@ -99,6 +113,8 @@ void ProducerClient::Listen() {
     if (event == nullptr) continue;
     switch (rd_kafka_event_type(event)) {
       case RD_KAFKA_EVENT_DR: {
+        // One reading for the batch: every report in it arrived now. The
+        // same reading ends both end_to_end and kafka of each message.
         const int64_t now = NowNs() - epoch_ns_.load(std::memory_order_relaxed);
         while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) OnDelivery(m, now);
         if (now >= next_publish_ns_) {
@@ -127,33 +143,33 @@ void ProducerClient::Listen() {
 }
 
 void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
-  const int64_t intended = OpaqueIntended(m->_private);
-  const uint16_t type = OpaqueType(m->_private);
+  // Copy what the report needs, then give the slot back to its worker.
+  auto* slot = static_cast<InFlight*>(m->_private);
+  const InFlight sent = *slot;
+  in_flight_[sent.worker]->Release(slot);
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     counters_.delivered.Add();
     counters_.delivered_bytes.Add(m->len);
-    counters_.delivered_by_type[type].Add();
-    if (now_ns >= warmup_ns_ && now_ns < end_ns_) {
+    counters_.delivered_by_type[sent.type].Add();
+    if (now_ns >= warmup_ns_ && now_ns < window_end_ns_.load(std::memory_order_relaxed)) {
       counters_.window_delivered.Add();
       counters_.window_delivered_bytes.Add(m->len);
     }
-    if (intended >= warmup_ns_) {
+    if (sent.intended_ns >= warmup_ns_) {
       counters_.measured_delivered.Add();
-      counters_.end_to_end.Record(now_ns - intended);
-      int64_t kafka_us = rd_kafka_message_latency(m);
-      if (kafka_us >= 0) counters_.kafka.Record(kafka_us * 1000);
+      counters_.queue_wait.Record(sent.taken_ns - sent.intended_ns);
+      counters_.worker.Record(sent.handed_ns - sent.taken_ns);
+      counters_.kafka.Record(now_ns - sent.handed_ns);
+      counters_.end_to_end.Record(now_ns - sent.intended_ns);
     }
   } else if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
     counters_.purged.Add();
   } else {
     counters_.failed.Add();
-    counters_.failed_by_type[type].Add();
+    counters_.failed_by_type[sent.type].Add();
     ++counters_.failed_by_code[m->err];
   }
-  if (sync_) {
-    int worker = OpaqueWorker(m->_private);
-    if (worker < static_cast<int>(delivered_signal_.size())) delivered_signal_[worker]->signal();
-  }
+  if (sync_ && sent.worker < delivered_signal_.size()) delivered_signal_[sent.worker]->signal();
 }
 
 namespace {
@@ -202,7 +218,7 @@ bool ProducerClient::AwaitDelivery(int worker, int64_t timeout_us) {
   return delivered_signal_[worker]->wait(timeout_us);
 }
 
-void ProducerClient::Finish(int64_t timeout_ns) {
+void ProducerClient::Flush(int64_t timeout_ns) {
   int timeout_ms = static_cast<int>(timeout_ns / 1'000'000);
   if (rd_kafka_flush(rk_.get(), timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // The deadline passed: what is left is unresolved. Purging makes
@@ -210,18 +226,23 @@ void ProducerClient::Finish(int64_t timeout_ns) {
     rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_flush(rk_.get(), 5000);
   }
-  if (statistics_interval_ms_ > 0) {
-    // Statistics are emitted on a timer: wait for one that counts every
-    // message sent so far.
-    const int64_t flushed = NowNs();
-    // At most 2 s: with a longer statistics.interval.ms from the scenario the
-    // totals may miss what was sent last.
-    const int64_t give_up = flushed + std::min<int64_t>(3 * statistics_interval_ms_, 2000) * 1'000'000;
-    while (last_statistics_ns_.load(std::memory_order_acquire) <= flushed && NowNs() < give_up) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  }
+}
+
+bool ProducerClient::HasStatisticsSince(int64_t since_ns) const {
+  return statistics_interval_ms_ <= 0 || last_statistics_ns_.load(std::memory_order_acquire) > since_ns;
+}
+
+int64_t ProducerClient::StatisticsWaitNs() const {
+  if (statistics_interval_ms_ <= 0) return 0;
+  // Statistics are emitted on a timer, every statistics.interval.ms.
+  return std::min<int64_t>(3 * statistics_interval_ms_, 2000) * 1'000'000;
+}
+
+void ProducerClient::StopListener() {
   stop_listener_.store(true);
+  // Wakes a listener blocked in rd_kafka_queue_poll now rather than at its
+  // time-out (up to 100 ms per client, per cell).
+  if (main_queue_) rd_kafka_queue_yield(main_queue_.get());
   if (listener_.joinable()) listener_.join();
   // Reports already queued when the listener stopped.
   const int64_t now = NowNs() - epoch_ns_.load(std::memory_order_relaxed);
@@ -231,6 +252,16 @@ void ProducerClient::Finish(int64_t timeout_ns) {
     }
     rd_kafka_event_destroy(event);
   }
+}
+
+void ProducerClient::Finish(int64_t timeout_ns) {
+  Flush(timeout_ns);
+  const int64_t flushed = NowNs();
+  const int64_t give_up = flushed + StatisticsWaitNs();
+  while (!HasStatisticsSince(flushed) && NowNs() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  StopListener();
 }
 
 std::string ProducerClient::FatalError() const {

@@ -1,11 +1,16 @@
 #include "sluice/pipeline/kafka_client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <vector>
+
+#include "sluice/core/redact.h"
 
 namespace sluice {
 namespace {
@@ -62,6 +67,56 @@ KafkaConf BuildProducerConf(const Scenario& scenario, const std::string& bootstr
   return conf;
 }
 
+namespace {
+
+// A property whose value is an address (a callback, the opaque, the default
+// topic configuration): librdkafka dumps it as "0x..." when it is set.
+bool IsPointerValue(const char* value) {
+  if (value[0] != '0' || value[1] != 'x' || value[2] == '\0') return false;
+  for (const char* c = value + 2; *c; ++c) {
+    if (!std::isxdigit(static_cast<unsigned char>(*c))) return false;
+  }
+  return true;
+}
+
+// Adds the pairs of a configuration dump to `out`. A property both levels
+// know (compression.codec in 2.0.2) keeps the global value when the topic
+// level says "inherit", and takes the topic level's value otherwise, as
+// librdkafka does.
+void AppendDump(const char** dump, size_t count, std::map<std::string, std::string>& out) {
+  for (size_t i = 0; i + 1 < count; i += 2) {
+    if (IsPointerValue(dump[i + 1])) continue;
+    auto [at, inserted] = out.emplace(dump[i], dump[i + 1]);
+    if (!inserted && std::string_view(dump[i + 1]) != "inherit") at->second = dump[i + 1];
+  }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> EffectiveConfig(rd_kafka_t* rk) {
+  std::map<std::string, std::string> all;
+  // The handle's own configuration is read-only: dump a copy of it.
+  KafkaConf conf(rd_kafka_conf_dup(rd_kafka_conf(rk)));
+  size_t count = 0;
+  const char** dump = rd_kafka_conf_dump(conf.get(), &count);
+  AppendDump(dump, count, all);
+  rd_kafka_conf_dump_free(dump, count);
+  // Topic-level properties (message.timeout.ms, request.required.acks, ...)
+  // live in the default topic configuration, which topic handles made
+  // without a configuration of their own (as sluice's are) use.
+  rd_kafka_topic_conf_t* topic_conf = rd_kafka_default_topic_conf_dup(rk);
+  if (topic_conf != nullptr) {
+    dump = rd_kafka_topic_conf_dump(topic_conf, &count);
+    AppendDump(dump, count, all);
+    rd_kafka_conf_dump_free(dump, count);
+    rd_kafka_topic_conf_destroy(topic_conf);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(all.size());
+  for (const auto& [name, value] : all) out.emplace_back(name, RedactValue(name, value));
+  return out;
+}
+
 void ValidateKafkaProperties(const Scenario& scenario) {
   KafkaConf conf = BuildProducerConf(scenario, "");
   rd_kafka_conf_set_log_cb(conf.get(), QuietLog);
@@ -102,9 +157,11 @@ void EmbeddedCluster::CreateTopic(const std::string& name, int partitions, int r
   if (err) {
     throw KafkaSetupError("embedded broker cannot create topic " + name + ": " + rd_kafka_err2str(err));
   }
+  topics_.insert(name);
 }
 
 void EmbeddedCluster::SetRtt(int64_t rtt_ns) {
+  rtt_ns_ = rtt_ns;
   for (int id = 1; id <= brokers_; ++id) {
     rd_kafka_resp_err_t err =
         rd_kafka_mock_broker_set_rtt(cluster_.get(), id, static_cast<int>(rtt_ns / 1'000'000));

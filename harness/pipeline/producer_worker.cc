@@ -19,13 +19,13 @@ ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue
                                ProducerClient& client, const PayloadPool& payloads,
                                WorkerControl& control, ReplayArena* replay)
     : index_(index),
-      warmup_ns_(scenario.warmup_ns),
       sync_(scenario.producers.delivery == DeliveryMode::kSync),
       queue_(queue),
       client_(client),
       payloads_(payloads),
       control_(control),
       replay_(replay),
+      in_flight_(client.in_flight(index)),
       // A sync worker holds one event at a time: taking a batch would hide
       // the backlog from the queue (and from its when-full policy).
       batch_(sync_ ? 1 : static_cast<size_t>(scenario.producers.dequeue_batch)),
@@ -57,25 +57,27 @@ void ProducerWorker::Run() {
       continue;
     }
     counters_.taken.Add(n);
-    int64_t now = NowNs() - control_.epoch_ns;
+    // One reading for the batch: every event in it was taken now. From here
+    // on an event's time is the worker's, until its produce() call.
+    const int64_t taken = NowNs() - control_.epoch_ns;
     for (size_t i = 0; i < n; ++i) {
       if (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline()) {
         counters_.abandoned.Add(n - i);
         break;
       }
-      Produce(batch_[i], now);
+      Produce(batch_[i], taken);
     }
   }
 }
 
 void ProducerWorker::Produce(const Event& event, int64_t taken_ns) {
-  if (event.intended_ns >= warmup_ns_) counters_.queue_wait.Record(taken_ns - event.intended_ns);
   if (replay_ != nullptr) {
     // The line waits in the arena; librdkafka copies it (and the key), then
     // the slot goes back to the source.
     std::string_view line = replay_->Line(event.slot);
     std::string_view key = event.key != Event::kNoKey ? replay_->Key(event.slot) : std::string_view();
-    ProduceBytes(event, const_cast<char*>(line.data()), RD_KAFKA_MSG_F_COPY, key.data(), key.size());
+    ProduceBytes(event, taken_ns, const_cast<char*>(line.data()), RD_KAFKA_MSG_F_COPY, key.data(),
+                 key.size());
     replay_->Release(event.slot);
     return;
   }
@@ -84,21 +86,47 @@ void ProducerWorker::Produce(const Event& event, int64_t taken_ns) {
   if (event.key != Event::kNoKey) key_len = FormatKey(event.key, key);
   if (const DocumentPool* documents = payloads_.documents()) {
     documents->Write(event, control_.wall_epoch_us, scratch_.data());
-    ProduceBytes(event, scratch_.data(), RD_KAFKA_MSG_F_COPY, key, key_len);
+    ProduceBytes(event, taken_ns, scratch_.data(), RD_KAFKA_MSG_F_COPY, key, key_len);
     return;
   }
   // The payload points into the run's pool, which outlives the client: no
   // copy (msgflags 0) and no free.
   void* payload = const_cast<char*>(payloads_.Slice(event.seq, event.size));
-  ProduceBytes(event, payload, 0, key, key_len);
+  ProduceBytes(event, taken_ns, payload, 0, key, key_len);
 }
 
-void ProducerWorker::ProduceBytes(const Event& event, void* payload, int msgflags, const char* key,
-                                  size_t key_len) {
-  void* opaque = PackOpaque(event.intended_ns, event.type, index_);
+bool ProducerWorker::GiveUpWaiting() {
+  if (control_.interrupted->load(std::memory_order_relaxed) ||
+      (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline())) {
+    counters_.abandoned.Add();
+    return true;
+  }
+  return false;
+}
+
+void ProducerWorker::ProduceBytes(const Event& event, int64_t taken_ns, void* payload, int msgflags,
+                                  const char* key, size_t key_len) {
+  // The slot travels as the message's opaque; the delivery listener gives it
+  // back. None free means librdkafka holds as many messages as the pool has
+  // slots: wait for reports, as on QUEUE_FULL.
+  InFlight* slot = in_flight_.Acquire();
+  while (slot == nullptr) {
+    counters_.backpressure.Add();
+    if (GiveUpWaiting()) return;
+    std::this_thread::sleep_for(kBackpressureWait);
+    slot = in_flight_.Acquire();
+  }
+  slot->intended_ns = event.intended_ns;
+  slot->taken_ns = taken_ns;
+  slot->type = event.type;
+  slot->worker = static_cast<uint16_t>(index_);
   while (true) {
+    // Read before the call, written before librdkafka may hand the message
+    // to the listener: the reading of the attempt that is accepted ends
+    // `worker` and starts `kafka`. Waits after QUEUE_FULL are the worker's.
+    slot->handed_ns = NowNs() - control_.epoch_ns;
     int rc = rd_kafka_produce(client_.topic(), RD_KAFKA_PARTITION_UA, msgflags, payload, event.size,
-                              key_len ? key : nullptr, key_len, opaque);
+                              key_len ? key : nullptr, key_len, slot);
     if (rc == 0) {
       counters_.produced.Add();
       break;
@@ -106,14 +134,14 @@ void ProducerWorker::ProduceBytes(const Event& event, void* payload, int msgflag
     rd_kafka_resp_err_t err = rd_kafka_last_error();
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       counters_.backpressure.Add();
-      if (control_.interrupted->load(std::memory_order_relaxed) ||
-          (control_.source_done.load(std::memory_order_relaxed) && PastDrainDeadline())) {
-        counters_.abandoned.Add();
+      if (GiveUpWaiting()) {
+        in_flight_.Unuse(slot);
         return;
       }
       std::this_thread::sleep_for(kBackpressureWait);
       continue;
     }
+    in_flight_.Unuse(slot);
     counters_.failed.Add();
     counters_.failed_by_type[event.type].Add();
     ++counters_.failed_by_code[err];

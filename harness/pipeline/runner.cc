@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -62,6 +63,57 @@ Runner::Runner(RunOptions options) : options_(std::move(options)) {
   if (options_.interrupted == nullptr) options_.interrupted = &never_;
 }
 
+Runner::~Runner() = default;
+
+namespace {
+
+// Everything a PayloadPool's bytes depend on (payload.h, documents.h).
+std::string PayloadKey(const Scenario& s, bool replay) {
+  std::ostringstream key;
+  key.precision(17);
+  key << s.seed << '/' << (replay ? 1 : MaxEventSize(s));
+  if (replay) return key.str();
+  key << '/' << static_cast<int>(s.source.payload);
+  for (const auto& t : s.source.events) {
+    key << '/' << t.name.size() << ':' << t.name << ',' << t.weight << ','
+        << static_cast<int>(t.size.kind) << ',' << t.size.fixed << ',' << t.size.median << ','
+        << t.size.p99 << ',' << t.size.min << ',' << t.size.max;
+  }
+  return key.str();
+}
+
+}  // namespace
+
+const PayloadPool& Runner::PayloadsFor(const Scenario& scenario) {
+  // Building a pool of documents takes about half a second on this machine;
+  // the bytes depend only on the key, so cells that share it share the pool
+  // (it is read-only once built).
+  const bool replay = scenario.source_kind == SourceKind::kReplay;
+  std::string key = PayloadKey(scenario, replay);
+  if (payloads_ == nullptr || key != payloads_key_) {
+    payloads_.reset();  // one pool at a time
+    auto pool = std::make_unique<PayloadPool>(scenario.seed,
+                                              replay ? 1 : static_cast<size_t>(MaxEventSize(scenario)));
+    if (!replay) pool->UseDocuments(scenario.source);
+    payloads_ = std::move(pool);
+    payloads_key_ = std::move(key);
+  }
+  return *payloads_;
+}
+
+EmbeddedCluster& Runner::EmbeddedFor(const Scenario& scenario, const std::string& topic) {
+  const BrokerSpec& b = scenario.broker;
+  const bool reusable = cluster_ != nullptr && cluster_->brokers() == b.brokers &&
+                        cluster_->rtt_ns() == b.rtt_ns && !cluster_->HasTopic(topic) &&
+                        cluster_sent_bytes_ < kEmbeddedRetainedBudget;
+  if (!reusable) {
+    cluster_.reset();  // one cluster at a time: its memory goes before the next one's
+    cluster_sent_bytes_ = 0;
+    cluster_ = std::make_unique<EmbeddedCluster>(b.brokers, b.rtt_ns);
+  }
+  return *cluster_;
+}
+
 CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int repetition) {
   CellResult result;
   result.cell = cell;
@@ -70,7 +122,9 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
   result.topic = scenario.topic.reuse ? scenario.topic.name
                                       : scenario.topic.name + "." + options_.run_id + ".c" +
                                             std::to_string(cell) + "r" + std::to_string(repetition);
-  result.duration_s = scenario.duration_ns / 1e9;
+  // The measured window is set once the source has run (RunPipeline): a
+  // cell that fails before its traffic measured nothing.
+  result.duration_s = 0;
   for (const auto& t : scenario.source.events) result.types.push_back({t.name, 0, 0, 0, 0});
 
   rusage before{};
@@ -81,19 +135,20 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
     std::string bootstrap = options_.bootstrap;
     if (bootstrap.empty() && !scenario.broker.embedded) bootstrap = scenario.broker.bootstrap;
     if (bootstrap.empty()) {
-      EmbeddedCluster cluster(scenario.broker.brokers, scenario.broker.rtt_ns);
+      EmbeddedCluster& cluster = EmbeddedFor(scenario, result.topic);
       cluster.CreateTopic(result.topic, scenario.topic.partitions, scenario.topic.replication);
       result.broker = DescribeEmbedded(scenario.broker);
       result.broker_count = scenario.broker.brokers;
       result.kafka_version = "mock";
-      RunPipeline(scenario, cluster.bootstrap(), result, cell, cells, repetition);
+      RunPipeline(scenario, cluster.bootstrap(), result, cell, cells, repetition, wall_start);
+      cluster_sent_bytes_ += cell_sent_bytes_;
     } else {
       ClusterInfo info = CheckCluster(bootstrap, scenario.broker.connect_timeout_ns);
       result.broker = bootstrap;
       result.broker_count = info.brokers;
       result.kafka_version = info.kafka_version;
       CreateTopicOnCluster(bootstrap, scenario.topic, result.topic, scenario.broker.connect_timeout_ns);
-      RunPipeline(scenario, bootstrap, result, cell, cells, repetition);
+      RunPipeline(scenario, bootstrap, result, cell, cells, repetition, wall_start);
     }
   } catch (const KafkaSetupError& e) {
     result.error = e.what();
@@ -102,6 +157,9 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
   } catch (const TraceError& e) {
     result.error = std::string("replay: ") + e.what();
   }
+  // A cell that failed or was interrupted may have left the embedded
+  // cluster in any state: the next cell starts a fresh one.
+  if (!result.error.empty()) cluster_.reset();
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
   result.wall_s = (NowNs() - wall_start) / 1e9;
@@ -112,15 +170,16 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
 }
 
 void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
-                         CellResult& result, int cell, int cells, int repetition) {
+                         CellResult& result, int cell, int cells, int repetition,
+                         int64_t cell_start_ns) {
+  cell_sent_bytes_ = 0;
   const int threads = scenario.producers.threads;
   const bool shared = scenario.producers.client == ClientMode::kShared;
   const size_t types = scenario.type_slots();
   const bool replay = scenario.source_kind == SourceKind::kReplay;
 
   BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
-  PayloadPool payloads(scenario.seed, replay ? 1 : static_cast<size_t>(MaxEventSize(scenario)));
-  if (!replay) payloads.UseDocuments(scenario.source);
+  const PayloadPool& payloads = PayloadsFor(scenario);
   // A replayed line holds an arena slot while it is queued or in a worker's
   // batch: the queue's capacity plus every worker's batch bounds them.
   std::unique_ptr<ReplayStream> replay_stream;
@@ -143,7 +202,9 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                                                        shared ? threads : 1));
   }
   for (auto& c : clients) c->AwaitTopicMetadata(scenario.broker.connect_timeout_ns);
+  result.effective_config = EffectiveConfig(clients.front()->handle());
   const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
+  result.setup_s = (epoch - cell_start_ns) / 1e9;
   for (auto& c : clients) c->SetEpoch(epoch);
   control.epoch_ns = epoch;
   control.wall_epoch_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -180,8 +241,17 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     }
   }
   std::atomic<bool> source_finished{false};
+  // Where the source stopped, in ns since the epoch, when a signal stopped
+  // it before the end of the run; else the end of the run.
+  int64_t source_end = scenario.total_ns();
   std::thread source_thread([&] {
     source.Run(epoch, *options_.interrupted);
+    const int64_t stopped = NowNs() - epoch;
+    if (options_.interrupted->load() && stopped < source_end) {
+      // The measured window ends here: reports from now on are not in it.
+      source_end = stopped;
+      for (auto& c : clients) c->SetWindowEnd(stopped);
+    }
     control.drain_deadline_abs_ns.store(NowNs() + scenario.producers.drain_timeout_ns);
     control.source_done.store(true, std::memory_order_release);
     source_finished.store(true);
@@ -286,7 +356,20 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   }
 
   const int64_t flush_deadline = NowNs() + scenario.producers.flush_timeout_ns;
-  for (auto& c : clients) c->Finish(std::max<int64_t>(0, flush_deadline - NowNs()));
+  for (auto& c : clients) c->Flush(std::max<int64_t>(0, flush_deadline - NowNs()));
+  // One wait for every client's statistics made after the flush (they come
+  // on timers), not one after the other.
+  const int64_t flushed = NowNs();
+  int64_t give_up = flushed;
+  for (auto& c : clients) give_up = std::max(give_up, flushed + c->StatisticsWaitNs());
+  auto all_counted = [&] {
+    for (auto& c : clients) {
+      if (!c->HasStatisticsSince(flushed)) return false;
+    }
+    return true;
+  };
+  while (!all_counted() && NowNs() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (auto& c : clients) c->StopListener();
 
   // ---- count
   const SourceCounters& sc = source.counters();
@@ -306,6 +389,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   std::vector<TypeCounts> by_type(types);
   auto e2e = std::make_shared<LatencyHistogram>();
   auto wait = std::make_shared<LatencyHistogram>();
+  auto worker = std::make_shared<LatencyHistogram>();
   auto kafka = std::make_shared<LatencyHistogram>();
   uint64_t measured_bytes = 0;
   uint64_t window_delivered = 0;
@@ -319,7 +403,12 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     measured_bytes += dc.window_delivered_bytes.Get();
     MergeInto(result.failed_by_code, dc.failed_by_code);
     e2e->Merge(dc.end_to_end);
+    wait->Merge(dc.queue_wait);
+    worker->Merge(dc.worker);
     kafka->Merge(dc.kafka);
+    // What the mock broker keeps of this cell: at least the payloads sent,
+    // at most every byte sent (tx_bytes, when statistics are on).
+    cell_sent_bytes_ += std::max(dc.wire_bytes.Get(), dc.delivered_bytes.Get());
     for (size_t t = 0; t < types; ++t) {
       by_type[t].delivered += dc.delivered_by_type[t].Get();
       by_type[t].failed += dc.failed_by_type[t].Get();
@@ -331,7 +420,6 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     result.unresolved_queued += wc.abandoned.Get();
     result.backpressure += wc.backpressure.Get();
     MergeInto(result.failed_by_code, wc.failed_by_code);
-    wait->Merge(wc.queue_wait);
     for (size_t t = 0; t < types; ++t) by_type[t].failed += wc.failed_by_type[t].Get();
   }
   result.unresolved_queued += left_in_queue;
@@ -371,6 +459,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   }
   result.end_to_end = e2e;
   result.queue_wait = wait;
+  result.worker = worker;
   result.kafka = kafka;
   for (auto& c : clients) {
     result.wire_bytes += c->counters().wire_bytes.Get();
@@ -395,12 +484,17 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     }
   }
 
-  const double window = scenario.duration_ns / 1e9;
-
-  result.offered_rate = sc.scheduled_measured.Get() / window;
-  result.offered_mbps = sc.scheduled_measured_bytes.Get() / window / 1e6;
-  result.delivered_rate = window_delivered / window;
-  result.delivered_mbps = measured_bytes / window / 1e6;
+  // The measured window as it was: from the end of the warm-up to the end
+  // of the run, or to where a signal stopped the source (nothing when that
+  // was during the warm-up).
+  const double window = std::max<int64_t>(0, source_end - scenario.warmup_ns) / 1e9;
+  result.duration_s = window;
+  if (window > 0) {
+    result.offered_rate = sc.scheduled_measured.Get() / window;
+    result.offered_mbps = sc.scheduled_measured_bytes.Get() / window / 1e6;
+    result.delivered_rate = window_delivered / window;
+    result.delivered_mbps = measured_bytes / window / 1e6;
+  }
 
   for (auto& c : clients) {
     std::string fatal = c->FatalError();

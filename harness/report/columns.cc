@@ -125,7 +125,10 @@ std::vector<Column> BuildColumns() {
         [](const CellResult& r) { return ColumnValue::Bool(r.LedgerBalances()); });
 
   b.group = "throughput, over the measured window (after the warm-up)";
-  b.Number("duration_s", kTime, 1, "s", 6, kNone, "the measured window",
+  b.Number("duration_s", kTime, 1, "s", 6, kNone,
+           "the measured window: from the end of the warm-up to the end of the run, or to where the "
+           "source stopped in a cell stopped by a signal (0 when that was during the warm-up); every "
+           "rate is over it",
            [](const CellResult& r) { return r.duration_s; });
   b.Number("offered_rate", kRate, 1, "events/s", 3, kNone, "events scheduled in the window / duration",
            [](const CellResult& r) { return r.offered_rate; });
@@ -142,10 +145,11 @@ std::vector<Column> BuildColumns() {
   const char* kKinds[] = {"end_to_end", "queue_wait", "kafka", "worker"};
   const char* kKindText[] = {
       "intended time -> delivery report", "intended time -> taken by a worker",
-      "produce() -> delivery report",
-      "taken by a worker -> accepted by produce(), QUEUE_FULL waits included"};
+      "start of the produce() call librdkafka accepted -> delivery report",
+      "taken by a worker -> start of the produce() call librdkafka accepted, QUEUE_FULL waits "
+      "included"};
   for (int k = 0; k < 4; ++k) {
-    b.group = std::string("latency.") + kKinds[k] + ": " + kKindText[k] + ", of measured events";
+    b.group = std::string("latency.") + kKinds[k] + ": " + kKindText[k] + ", of measured delivered events";
     const std::string prefix = std::string("latency.") + kKinds[k] + ".";
     b.Add(prefix + "count", ColumnType::kNumber, kCount, 1, "", 0, kNone,
           "values recorded (0: the other statistics are empty)", [k](const CellResult& r) {

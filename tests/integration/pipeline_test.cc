@@ -4,8 +4,13 @@
 // lower bounds set by an injected round-trip time), never how fast it ran.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "sluice/pipeline/kafka_client.h"
 #include "sluice/pipeline/runner.h"
@@ -73,10 +78,12 @@ TEST(Pipeline, UnderloadedDeliversEverythingWithoutDrops) {
   EXPECT_EQ(r.failed, 0u);
   EXPECT_EQ(r.unresolved, 0u);
   EXPECT_EQ(r.delivered, r.generated);
-  // Every measured delivery has one end-to-end and one Kafka latency.
+  // Every measured delivery has one value in each part of the breakdown.
   EXPECT_EQ(static_cast<uint64_t>(r.end_to_end->TotalCount()), r.measured_delivered);
   EXPECT_EQ(r.kafka->TotalCount(), r.end_to_end->TotalCount());
   EXPECT_EQ(r.queue_wait->TotalCount(), r.end_to_end->TotalCount());
+  ASSERT_NE(r.worker, nullptr);
+  EXPECT_EQ(r.worker->TotalCount(), r.end_to_end->TotalCount());
   // Warm-up events are in the ledger but not in the statistics.
   EXPECT_LT(r.measured_delivered, r.delivered);
   // End to end includes queue wait and the Kafka leg.
@@ -85,6 +92,141 @@ TEST(Pipeline, UnderloadedDeliversEverythingWithoutDrops) {
   ASSERT_EQ(r.types.size(), 2u);
   EXPECT_GT(r.types[0].delivered, r.types[1].delivered);  // weights 3:1
   EXPECT_NEAR(r.offered_rate, 2000, 200);
+  EXPECT_DOUBLE_EQ(r.duration_s, 2.0);
+  // Set-up (cluster, topic, clients, metadata) comes before the first event
+  // and is part of the cell's wall time.
+  EXPECT_GT(r.setup_s, 0);
+  EXPECT_LT(r.setup_s, r.wall_s);
+}
+
+// The four histograms are one breakdown of the same events, from the same
+// clock readings: queue_wait + worker + kafka = end_to_end for every event,
+// so for the means too. A tiny librdkafka queue makes produce() answer
+// QUEUE_FULL, and the waits that follow are the worker's.
+TEST(Pipeline, LatencyBreakdownAddsUpUnderBackpressure) {
+  CellResult r = RunCell(Load(kBase, {"broker.embedded.rtt=20ms", "broker.embedded.brokers=1",
+                                      "source.synthetic.rate=10k/s", "duration=1s", "warmup=200ms",
+                                      "queue.capacity=100000", "producers.threads=1",
+                                      "producers.kafka.queue.buffering.max.messages=200",
+                                      "producers.kafka.linger.ms=0"}));
+  ASSERT_EQ(r.error, "");
+  ExpectLedgerBalances(r);
+  EXPECT_GT(r.backpressure, 0u);
+  ASSERT_NE(r.worker, nullptr);
+  const int64_t n = r.end_to_end->TotalCount();
+  ASSERT_GT(n, 1000);
+  EXPECT_EQ(static_cast<uint64_t>(n), r.measured_delivered);
+  EXPECT_EQ(r.queue_wait->TotalCount(), n);
+  EXPECT_EQ(r.worker->TotalCount(), n);
+  EXPECT_EQ(r.kafka->TotalCount(), n);
+  const double parts = r.queue_wait->Mean() + r.worker->Mean() + r.kafka->Mean();
+  EXPECT_NEAR(parts, r.end_to_end->Mean(), r.end_to_end->Mean() * 0.02)
+      << "queue_wait " << r.queue_wait->Mean() << " + worker " << r.worker->Mean() << " + kafka "
+      << r.kafka->Mean() << " != end_to_end " << r.end_to_end->Mean();
+  // Under QUEUE_FULL an event waits in its worker (200 us per retry at
+  // least): that time is the worker's, no longer in no histogram.
+  EXPECT_GT(r.worker->Mean(), 0);
+  EXPECT_GE(r.worker->Max(), 200'000);
+  // No part is longer than the whole.
+  EXPECT_LE(r.worker->Max(), r.end_to_end->Max());
+  EXPECT_LE(r.kafka->Max(), r.end_to_end->Max());
+  EXPECT_GE(r.kafka->Min(), 19'000'000);  // the injected round trip
+}
+
+// librdkafka's configuration as it ran, defaults included, secrets hidden.
+TEST(Pipeline, EffectiveConfigurationIsRecordedAndRedacted) {
+  CellResult r = RunCell(Load(kBase, {"duration=200ms", "warmup=0s",
+                                      "producers.kafka.message.timeout.ms=12345",
+                                      "producers.kafka.sasl.password=hunter2-secret-value"}));
+  ASSERT_EQ(r.error, "");
+  auto value = [&r](const std::string& key) -> std::string {
+    for (const auto& [k, v] : r.effective_config) {
+      if (k == key) return v;
+    }
+    return "(missing)";
+  };
+  EXPECT_EQ(value("message.timeout.ms"), "12345");         // the scenario's override
+  EXPECT_EQ(value("queue.buffering.max.kbytes"), "1048576");  // librdkafka's default
+  // Under librdkafka's canonical names: linger.ms from kBase, compression
+  // from librdkafka's default (the topic level says "inherit").
+  EXPECT_EQ(value("queue.buffering.max.ms"), "2");
+  EXPECT_EQ(value("compression.codec"), "none");
+  EXPECT_EQ(value("client.id"), "sluice");                 // sluice's default
+  EXPECT_EQ(value("sasl.password"), "[redacted]");
+  EXPECT_GT(r.effective_config.size(), 100u);  // every property, not just the ones set
+  for (const auto& [k, v] : r.effective_config) {
+    EXPECT_EQ(v.find("hunter2"), std::string::npos) << k;
+    EXPECT_NE(v.rfind("0x", 0), 0u) << k << " is an address";
+  }
+  EXPECT_TRUE(std::is_sorted(r.effective_config.begin(), r.effective_config.end()));
+}
+
+// A signal stops the cell early: its figures are over the window it ran,
+// not over the scenario's duration. The flag is set from the runner's
+// status callback, about 1 s after the first event was due, so a slow
+// set-up on a busy machine cannot move the interruption into it.
+TEST(Pipeline, InterruptedCellReportsTheWindowItRan) {
+  Scenario s = Load(kBase, {"duration=10s", "warmup=200ms", "source.synthetic.arrival=constant"});
+  std::atomic<bool> stop{false};
+  RunOptions options;
+  options.interrupted = &stop;
+  options.on_status = [&stop](const StatusSnapshot&) { stop.store(true); };
+  Runner runner(options);
+  CellResult r = runner.RunCell(s, 0, 1, 0);
+  EXPECT_EQ(r.error, "interrupted");
+  ExpectLedgerBalances(r);
+  EXPECT_GT(r.duration_s, 0.3);
+  EXPECT_LT(r.duration_s, 5);
+  // 2k/s offered over the window it ran, not a tenth of it over 10 s.
+  EXPECT_NEAR(r.offered_rate, 2000, 300);
+  EXPECT_NEAR(r.delivered_rate, 2000, 600);
+}
+
+TEST(Pipeline, InterruptedDuringWarmupMeasuredNothing) {
+  Scenario s = Load(kBase, {"duration=5s", "warmup=5s"});
+  std::atomic<bool> stop{false};
+  RunOptions options;
+  options.interrupted = &stop;
+  options.on_status = [&stop](const StatusSnapshot&) { stop.store(true); };  // ~1 s in
+  Runner runner(options);
+  CellResult r = runner.RunCell(s, 0, 1, 0);
+  EXPECT_EQ(r.error, "interrupted");
+  ExpectLedgerBalances(r);
+  EXPECT_EQ(r.duration_s, 0);
+  EXPECT_EQ(r.offered_rate, 0);
+  EXPECT_EQ(r.delivered_rate, 0);
+  EXPECT_GT(r.generated, 0u);
+}
+
+// One runner, many cells: the embedded cluster is kept between cells with the
+// same broker spec, each cell on a topic of its own, and every cell's ledger
+// and latency stand on their own.
+TEST(Pipeline, CellsOfOneRunnerShareTheEmbeddedClusterSafely) {
+  Runner runner(RunOptions{});
+  Scenario s = Load(kBase, {"duration=200ms", "warmup=0s"});
+  std::set<std::string> topics;
+  for (int cell = 0; cell < 4; ++cell) {
+    CellResult r = runner.RunCell(s, cell, 4, 0);
+    ASSERT_EQ(r.error, "") << cell;
+    ExpectLedgerBalances(r);
+    EXPECT_EQ(r.delivered, r.generated) << cell;
+    EXPECT_EQ(static_cast<uint64_t>(r.end_to_end->TotalCount()), r.measured_delivered) << cell;
+    EXPECT_TRUE(topics.insert(r.topic).second) << r.topic;
+  }
+  // A different broker spec, then a reused topic name twice: each still runs
+  // (on a cluster of its own) and delivers everything.
+  CellResult other = runner.RunCell(Load(kBase, {"duration=200ms", "warmup=0s",
+                                                 "broker.embedded.brokers=1"}),
+                                    4, 6, 0);
+  ASSERT_EQ(other.error, "");
+  EXPECT_EQ(other.broker_count, 1);
+  EXPECT_EQ(other.delivered, other.generated);
+  for (int i = 0; i < 2; ++i) {
+    CellResult reused = runner.RunCell(
+        Load(kBase, {"duration=200ms", "warmup=0s", "topic.name=again", "topic.reuse=true"}), 5, 6, i);
+    ASSERT_EQ(reused.error, "") << i;
+    EXPECT_EQ(reused.delivered, reused.generated) << i;
+  }
 }
 
 TEST(Pipeline, SameSeedSameEventStream) {

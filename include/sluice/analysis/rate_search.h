@@ -1,6 +1,6 @@
 // rate: max: the highest offered rate a cell sustains, found by running it
 // again and again at different rates (each run a "probe", a complete
-// Runner::RunCell with fresh clients and a fresh embedded cluster).
+// Runner::RunCell with fresh clients and a topic of its own).
 //
 //   source:
 //     synthetic:

@@ -7,8 +7,12 @@
 // The listener is the only writer of its DeliveryCounters and histograms: no
 // locks, no shared counters on the hot path.
 //
-// Each message's opaque carries its intended time, event type and worker
-// index (see PackOpaque), so a report needs no lookup and no allocation.
+// Each message's opaque is its InFlight slot (in_flight.h): intended time,
+// the times it was taken and handed to produce(), event type and worker
+// index, so a report needs no lookup and no allocation. The listener records
+// the four latencies of a measured delivered event from those readings and
+// its own one reading of the clock per report batch, so
+// queue_wait + worker + kafka = end_to_end for every event, exactly.
 //
 // Construction throws (KafkaSetupError, ScenarioError) during set-up. After
 // that nothing throws: errors are counted by code.
@@ -26,29 +30,12 @@
 #include <vector>
 
 #include "sluice/core/counters.h"
+#include "sluice/pipeline/in_flight.h"
 #include "sluice/pipeline/kafka_client.h"
 #include "sluice/core/latency_histogram.h"
 #include "sluice/scenario/scenario.h"
 
 namespace sluice {
-
-// 48 bits of intended time (ns since the epoch: 78 hours), 8 bits of event
-// type, 8 bits of worker index.
-inline void* PackOpaque(int64_t intended_ns, uint16_t type, int worker) {
-  uint64_t v = (static_cast<uint64_t>(intended_ns) & ((1ULL << 48) - 1)) |
-               (static_cast<uint64_t>(type & 0xFF) << 48) |
-               (static_cast<uint64_t>(worker & 0xFF) << 56);
-  return reinterpret_cast<void*>(static_cast<uintptr_t>(v));
-}
-inline int64_t OpaqueIntended(void* p) {
-  return static_cast<int64_t>(reinterpret_cast<uintptr_t>(p) & ((1ULL << 48) - 1));
-}
-inline uint16_t OpaqueType(void* p) {
-  return static_cast<uint16_t>((reinterpret_cast<uintptr_t>(p) >> 48) & 0xFF);
-}
-inline int OpaqueWorker(void* p) {
-  return static_cast<int>((reinterpret_cast<uintptr_t>(p) >> 56) & 0xFF);
-}
 
 // What one client's delivery reports said. Counter fields may be read live;
 // histograms and error maps only after the client has finished.
@@ -73,15 +60,19 @@ struct DeliveryCounters {
   ErrorCounts failed_by_code;
   std::unique_ptr<Counter[]> delivered_by_type;
   std::unique_ptr<Counter[]> failed_by_type;
-  // Intended time -> delivery report; and produce() call -> delivery report
-  // (librdkafka's rd_kafka_message_latency, microsecond resolution).
-  LatencyHistogram end_to_end;
-  LatencyHistogram kafka;
+  // The breakdown of each measured delivered event (intended after the
+  // warm-up), from the same clock readings, so the first three add up to
+  // the fourth for every event:
+  LatencyHistogram queue_wait;  // intended time -> taken by a worker
+  LatencyHistogram worker;      // taken -> handed to the produce() call librdkafka accepted
+  LatencyHistogram kafka;       // that produce() call -> delivery report
+  LatencyHistogram end_to_end;  // intended time -> delivery report
 };
 
 class ProducerClient {
  public:
-  // `workers`: how many workers share this client (for sync delivery).
+  // `workers`: how many workers share this client; each gets an InFlightPool
+  // of queue.buffering.max.messages slots.
   ProducerClient(const Scenario& scenario, const std::string& bootstrap, const std::string& topic,
                  int workers);
   ~ProducerClient();
@@ -96,6 +87,16 @@ class ProducerClient {
   // event is produced.
   void SetEpoch(int64_t epoch_ns) { epoch_ns_.store(epoch_ns, std::memory_order_relaxed); }
 
+  // Where the measured window ends, in ns since the epoch: reports after it
+  // do not count as delivered within the window (window_delivered). The end
+  // of the run unless the runner moves it earlier (the source was
+  // interrupted). Thread-safe.
+  void SetWindowEnd(int64_t end_ns) { window_end_ns_.store(end_ns, std::memory_order_relaxed); }
+
+  // The slots of worker `worker` (0 .. workers-1): only that worker's thread
+  // acquires from it.
+  InFlightPool& in_flight(int worker) { return *in_flight_[static_cast<size_t>(worker)]; }
+
   rd_kafka_t* handle() const { return rk_.get(); }
   rd_kafka_topic_t* topic() const { return rkt_.get(); }
 
@@ -103,12 +104,26 @@ class ProducerClient {
   // `worker` arrived, or `timeout_us` passed. Returns false on time-out.
   bool AwaitDelivery(int worker, int64_t timeout_us);
 
-  // Flushes for at most `timeout_ns`; whatever is still queued or in flight
-  // then is purged (counted as `purged`, i.e. unresolved). When statistics
-  // are on, waits (at most three statistics intervals, and at most 2 s) for
-  // statistics made after the flush, so the wire totals cover every message.
-  // Then stops the listener. Call once, after the workers have stopped
-  // producing.
+  // Ending a client, in three steps so that a runner with several clients
+  // waits for their statistics at once (Finish() does all three):
+  //
+  // 1. Flushes for at most `timeout_ns`; whatever is still queued or in
+  //    flight then is purged (counted as `purged`, i.e. unresolved). Call
+  //    once, after the workers have stopped producing.
+  void Flush(int64_t timeout_ns);
+  // 2. When statistics are on, whether librdkafka has made statistics at or
+  //    after `since_ns` (steady clock; e.g. the end of the flush), so that
+  //    the wire totals cover every message sent before it. Always true when
+  //    statistics are off. Thread-safe.
+  bool HasStatisticsSince(int64_t since_ns) const;
+  // How long to wait for those statistics at most: three statistics
+  // intervals, at most 2 s (with a longer statistics.interval.ms from the
+  // scenario the totals may miss what was sent last); 0 when they are off.
+  int64_t StatisticsWaitNs() const;
+  // 3. Stops the listener (waking it at once) and serves the reports still
+  //    queued. Call once, after Flush().
+  void StopListener();
+  // All three, for a client on its own.
   void Finish(int64_t timeout_ns);
 
   const DeliveryCounters& counters() const { return counters_; }
@@ -123,11 +138,12 @@ class ProducerClient {
 
   std::atomic<int64_t> epoch_ns_{0};
   const int64_t warmup_ns_;
-  const int64_t end_ns_;
+  std::atomic<int64_t> window_end_ns_;
   KafkaHandle rk_;
   KafkaTopic rkt_;
   KafkaQueue main_queue_;
   DeliveryCounters counters_;
+  std::vector<std::unique_ptr<InFlightPool>> in_flight_;  // one per worker
   std::vector<std::unique_ptr<moodycamel::LightweightSemaphore>> delivered_signal_;
   bool sync_;
   std::atomic<bool> stop_listener_{false};

@@ -14,7 +14,9 @@
 
 #include <memory>
 #include <stdexcept>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sluice/scenario/scenario.h"
@@ -46,6 +48,17 @@ class KafkaSetupError : public std::runtime_error {
 // ScenarioError (with the property's file:line) on a refused property.
 KafkaConf BuildProducerConf(const Scenario& scenario, const std::string& bootstrap);
 
+// librdkafka's configuration of the client `rk` as it runs: every global and
+// default-topic property with the value librdkafka uses (defaults included;
+// rd_kafka_conf_dump and rd_kafka_topic_conf_dump), sorted by name, values of
+// secret properties replaced by kRedacted (core/redact.h). Names are
+// librdkafka's canonical ones: an alias set in the scenario appears under the
+// property it stands for (linger.ms as queue.buffering.max.ms, acks as
+// request.required.acks, compression.type as compression.codec). Callbacks
+// and other pointers (dr_msg_cb, opaque, ...) are left out: their values are
+// addresses, different in every run. Allocates; call at set-up.
+std::vector<std::pair<std::string, std::string>> EffectiveConfig(rd_kafka_t* rk);
+
 // Checks every librdkafka property of the scenario with rd_kafka_conf_set
 // and rd_kafka_new (which checks combinations, e.g. idempotence with acks=1)
 // without connecting anywhere. Throws ScenarioError.
@@ -54,7 +67,11 @@ void ValidateKafkaProperties(const Scenario& scenario);
 // librdkafka's in-process mock cluster. It listens on loopback ports, so
 // other clients can use it too. What it does not model: acks (every produce
 // is acknowledged once the leader appended it), replication, and retention
-// beyond about 5 MiB or 100,000 batches per partition.
+// beyond about 5 MiB or 100,000 batches per partition. It keeps what it was
+// sent (up to that retention) until it is destroyed, and librdkafka 2.0.2's
+// mock cannot delete a topic: a runner that reuses one cluster for several
+// cells restarts it once enough has been kept (Runner in runner.h).
+// Not thread-safe: one thread sets it up; clients use it through sockets.
 class EmbeddedCluster {
  public:
   // Throws KafkaSetupError.
@@ -65,12 +82,17 @@ class EmbeddedCluster {
 
   const std::string& bootstrap() const { return bootstrap_; }
   int brokers() const { return brokers_; }
+  int64_t rtt_ns() const { return rtt_ns_; }
+  // Throws KafkaSetupError (e.g. the name exists already).
   void CreateTopic(const std::string& name, int partitions, int replication);
+  bool HasTopic(const std::string& name) const { return topics_.count(name) > 0; }
   // Sets the injected round-trip time of every broker.
   void SetRtt(int64_t rtt_ns);
 
  private:
   int brokers_;
+  int64_t rtt_ns_ = 0;
+  std::set<std::string> topics_;  // created through CreateTopic
   KafkaHandle host_;  // the client instance that owns the mock cluster
   MockCluster cluster_;
   std::string bootstrap_;

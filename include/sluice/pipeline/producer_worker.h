@@ -1,9 +1,12 @@
 // ProducerWorker: one of the threads that drain the bounded queue into
 // librdkafka.
 //
-// A worker takes events from the queue in bulk, records how long each waited
-// since its intended time, and produces it through its ProducerClient (its
-// own, or one shared by all workers). When librdkafka's own queue is full
+// A worker takes events from the queue in bulk and produces each through its
+// ProducerClient (its own, or one shared by all workers). Each message
+// carries an InFlight slot (in_flight.h) with its intended time, the time the
+// worker took it (one clock reading per batch taken) and the time of the
+// produce() call librdkafka accepted (one reading per attempt); the client's
+// delivery listener turns them into the latency breakdown. When librdkafka's own queue is full
 // (ERR__QUEUE_FULL) it counts a backpressure event, waits for delivery
 // reports to make room, and retries. Any other produce error is counted by
 // code as a failure. With sync delivery it waits for each message's report
@@ -62,7 +65,6 @@ struct WorkerCounters {
   Counter abandoned;      // taken or left in the queue after the drain deadline
   ErrorCounts failed_by_code;
   std::unique_ptr<Counter[]> failed_by_type;
-  LatencyHistogram queue_wait;  // intended time -> taken by this worker
 };
 
 class ProducerWorker : public EventSink {
@@ -76,24 +78,28 @@ class ProducerWorker : public EventSink {
   // queue is empty (or the drain deadline passes), on the worker's thread.
   void Run();
   // Direct pipeline: produces `event` now, on the caller's (the source's)
-  // thread; its queue wait is the source's lag.
+  // thread; `now_ns` is the source's hand-over reading, so its queue wait is
+  // the source's lag.
   void Take(const Event& event, int64_t now_ns) override { Produce(event, now_ns); }
   const WorkerCounters& counters() const { return counters_; }
 
  private:
   void Produce(const Event& event, int64_t taken_ns);
-  void ProduceBytes(const Event& event, void* payload, int msgflags, const char* key,
-                    size_t key_len);
+  void ProduceBytes(const Event& event, int64_t taken_ns, void* payload, int msgflags,
+                    const char* key, size_t key_len);
   bool PastDrainDeadline() const;
+  // Whether to stop waiting for room (interrupted, or past the drain
+  // deadline); counts the event as abandoned if so.
+  bool GiveUpWaiting();
 
   const int index_;
-  const int64_t warmup_ns_;
   const bool sync_;
   BoundedQueue<Event>& queue_;
   ProducerClient& client_;
   const PayloadPool& payloads_;
   WorkerControl& control_;
   ReplayArena* replay_;
+  InFlightPool& in_flight_;  // this worker's slots, in its client
   std::vector<char> scratch_;  // composed synthetic documents
   std::vector<Event> batch_;
   WorkerCounters counters_;

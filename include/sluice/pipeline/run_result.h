@@ -122,10 +122,16 @@ struct CellResult {
   uint64_t wire_payload_bytes = 0;  // key + value bytes of those messages, before compression (txmsg_bytes)
 
   // --- the producers
-  uint64_t backpressure = 0;  // ERR__QUEUE_FULL answers from librdkafka, each retried
+  // ERR__QUEUE_FULL answers from librdkafka, each retried (also the rare
+  // wait for a free in-flight slot when queue.buffering.max.messages is 0 or
+  // above 1,048,576: see in_flight.h)
+  uint64_t backpressure = 0;
 
   // --- throughput, over the measured window (after the warm-up)
-  double duration_s = 0;          // the measured window
+  // The measured window: end of the warm-up to the end of the run, or to
+  // where a signal stopped the source (0 if that was in the warm-up, or the
+  // cell failed before its traffic). Every rate below is over it.
+  double duration_s = 0;
   double offered_rate = 0;        // events scheduled in the window / duration
   double offered_mbps = 0;        // their payload bytes (MB = 1e6 B) per second
   double delivered_rate = 0;      // events whose delivery report arrived in the window / duration
@@ -143,18 +149,21 @@ struct CellResult {
   double cpu_system_s = 0;
   int64_t peak_rss_bytes = 0;
 
-  // --- latency of measured events (intended time after the warm-up)
+  // --- latency of measured delivered events (intended time after the
+  //     warm-up): one breakdown from the same clock readings, so
+  //     queue_wait + worker + kafka = end_to_end for every event.
   std::shared_ptr<LatencyHistogram> end_to_end;  // intended time -> delivery report
   std::shared_ptr<LatencyHistogram> queue_wait;  // intended time -> taken by a worker
-  std::shared_ptr<LatencyHistogram> kafka;       // produce() -> delivery report
-  // taken by a worker -> accepted by produce(), QUEUE_FULL waits included;
-  // queue_wait + worker + kafka = end_to_end for every event.
+  std::shared_ptr<LatencyHistogram> kafka;       // the produce() call librdkafka accepted -> delivery report
+  // taken by a worker -> handed to the produce() call librdkafka accepted,
+  // QUEUE_FULL waits included
   std::shared_ptr<LatencyHistogram> worker;
   // The source's release lag: handed over to the queue minus intended time.
   std::shared_ptr<LatencyHistogram> source_lag;
 
   // --- set-up: from the start of the cell to the first event's due time
-  //     (cluster or topic, clients, metadata), excluded from every rate.
+  //     (cluster or topic, payloads, clients, metadata), excluded from every
+  //     rate. 0 when the cell failed before its traffic.
   double setup_s = 0;
 
   // librdkafka's configuration of the cell's (first) producer client, every

@@ -1,4 +1,4 @@
-// Runner: runs one cell of a plan, start to finish.
+// Runner: runs the cells of a plan, one at a time, each start to finish.
 //
 //   broker (embedded cluster or real one) + a topic of the cell's own
 //   -> ProducerClients (one per worker, or one shared) with their listeners
@@ -10,12 +10,27 @@
 // and reports a StatusSnapshot about once a second. Set-up failures (broker
 // unreachable, topic refused) are caught and recorded in CellResult::error;
 // scenario errors were refused before any run started.
+//
+// The embedded cluster outlives the cell: a Runner keeps one and reuses it
+// for the next cell while the broker spec (brokers, rtt) is the same, each
+// cell on a topic of its own, so a sweep does not pay a cluster start and a
+// cold connection per cell. It starts a fresh cluster when the spec changes,
+// when the cell's topic exists on it already (topic.reuse: every cell then
+// starts on an empty topic, as on a fresh cluster), after a cell that failed
+// or was interrupted, and once the cells on it have sent more than
+// kEmbeddedRetainedBudget bytes (the mock keeps what it was sent and cannot
+// delete a topic, so memory stays bounded whatever the number of cells).
+// Likewise the read-only payload pool is kept while the next cell's would
+// hold the same bytes.
+//
+// Thread-safety: one thread calls RunCell at a time.
 #ifndef SLUICE_PIPELINE_RUNNER_H_
 #define SLUICE_PIPELINE_RUNNER_H_
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "sluice/pipeline/run_result.h"
@@ -43,18 +58,37 @@ struct RunOptions {
   std::function<void(const StatusSnapshot&)> on_status;
 };
 
+class EmbeddedCluster;  // kafka_client.h
+class PayloadPool;      // payload.h
+
+// What the cells on one embedded cluster may send before it is restarted.
+inline constexpr uint64_t kEmbeddedRetainedBudget = 2ull << 20;
+
 class Runner {
  public:
   explicit Runner(RunOptions options);
+  ~Runner();
 
+  // Runs one cell. Never throws for a broker, Kafka or replay failure: the
+  // cell's `error` says what happened.
   CellResult RunCell(const Scenario& scenario, int cell, int cells, int repetition);
 
  private:
+  // The embedded cluster for `scenario`, started or reused (see above).
+  EmbeddedCluster& EmbeddedFor(const Scenario& scenario, const std::string& topic);
+  // The payload pool for `scenario`: built, or the last cell's when its
+  // bytes would be the same (same seed, sizes, payload format and types).
+  const PayloadPool& PayloadsFor(const Scenario& scenario);
   void RunPipeline(const Scenario& scenario, const std::string& bootstrap, CellResult& result,
-                   int cell, int cells, int repetition);
+                   int cell, int cells, int repetition, int64_t cell_start_ns);
 
   RunOptions options_;
   std::atomic<bool> never_{false};
+  std::unique_ptr<EmbeddedCluster> cluster_;
+  uint64_t cluster_sent_bytes_ = 0;  // by the cells on cluster_ so far
+  uint64_t cell_sent_bytes_ = 0;     // by the last cell (RunPipeline)
+  std::unique_ptr<const PayloadPool> payloads_;
+  std::string payloads_key_;
 };
 
 // Reads VmHWM (peak RSS) from /proc/self/status and resets it through
