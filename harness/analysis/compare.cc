@@ -510,7 +510,21 @@ std::optional<std::string> ByValue(const Report& r, size_t row, const std::strin
   static const std::string kKafka = "producers.kafka.";
   if (key.rfind(kKafka, 0) == 0) {
     if (auto cell = r.cell_config.find(id); cell != r.cell_config.end()) {
-      if (auto it = cell->second.find(key.substr(kKafka.size())); it != cell->second.end()) return it->second;
+      // librdkafka dumps a property under its canonical name: a scenario's
+      // usual aliases are looked up under it too, so that every report
+      // answers in the same words (acks=all is request.required.acks=-1).
+      static const std::map<std::string, std::string> kCanonical = {
+          {"linger.ms", "queue.buffering.max.ms"},
+          {"acks", "request.required.acks"},
+          {"compression.type", "compression.codec"},
+          {"retries", "message.send.max.retries"},
+          {"max.in.flight", "max.in.flight.requests.per.connection"},
+          {"bootstrap.servers", "metadata.broker.list"}};
+      const std::string name = key.substr(kKafka.size());
+      if (auto it = cell->second.find(name); it != cell->second.end()) return it->second;
+      if (auto alias = kCanonical.find(name); alias != kCanonical.end()) {
+        if (auto it = cell->second.find(alias->second); it != cell->second.end()) return it->second;
+      }
     }
   }
   if (auto it = r.scenario_values.find(key); it != r.scenario_values.end()) return it->second;

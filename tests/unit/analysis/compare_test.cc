@@ -379,14 +379,16 @@ TEST(CompareCommand, PartialReportsAreRefusedUnlessAllowedAndNeverGated) {
 TEST(CompareCommand, ByLinesCellsUpByAnyProperty) {
   TempDir dir;
   // A sweeps threads, B sweeps nothing: both know their linger.ms from the
-  // effective configuration only.
+  // effective configuration only, where librdkafka lists it under its
+  // canonical name (queue.buffering.max.ms), as it lists acks=all as
+  // request.required.acks=-1.
   ScenarioPlan a = Plan({"1", "2"}, "producers.threads");
   ScenarioPlan b = Plan({""}, "");
   std::vector<CellResult> ca = {Cell(a, 0, 0, 0, 10), Cell(a, 1, 0, 0, 20)};
-  ca[0].effective_config = {{"linger.ms", "5"}, {"acks", "all"}};
-  ca[1].effective_config = {{"linger.ms", "50"}, {"acks", "all"}};
+  ca[0].effective_config = {{"queue.buffering.max.ms", "5"}, {"request.required.acks", "-1"}};
+  ca[1].effective_config = {{"queue.buffering.max.ms", "50"}, {"request.required.acks", "-1"}};
   std::vector<CellResult> cb = {Cell(b, 0, 0, 7, 40)};
-  cb[0].effective_config = {{"linger.ms", "50"}, {"acks", "all"}};
+  cb[0].effective_config = {{"queue.buffering.max.ms", "50"}, {"request.required.acks", "-1"}};
   auto ra = Write(dir, "a", a, ca);
   auto rb = Write(dir, "b", b, cb);
   // Without --by they cannot line up: different sweeps.
@@ -399,6 +401,13 @@ TEST(CompareCommand, ByLinesCellsUpByAnyProperty) {
   EXPECT_TRUE(Contains(o.out, "only A has the cell producers.kafka.linger.ms=5: left out")) << o.out;
   // Line 50: A's p99 20 ms against B's 40 ms, +100%.
   EXPECT_TRUE(Contains(o.out, "+100.0%")) << o.out;
+  // An alias and its canonical name give the same lines.
+  options.by = {"producers.kafka.acks"};
+  o = Compare({ra.string(), rb.string()}, options);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(Contains(o.out, "\n-1 ")) << o.out;
+  options.by = {"producers.kafka.request.required.acks"};
+  EXPECT_EQ(Compare({ra.string(), rb.string()}, options).code, 0);
   // A scenario field (report.json's scenario) and a registry column.
   options.by = {"queue.capacity"};
   o = Compare({ra.string(), rb.string()}, options);
