@@ -10,7 +10,8 @@
 # corpus is made afresh from the shipped scenarios and traces at every run
 # (seeds/NAME); what the fuzzer learns is kept in corpus/NAME; a crash is
 # written to artifacts/NAME/ and fails the script (exit 1): turn it into a
-# regression test and a fix. Installs clang-14 and its libFuzzer runtime
+# regression test and a fix, and its input goes to tests/fuzz/regressions/NAME/
+# (run as seeds from then on). Installs clang-14 and its libFuzzer runtime
 # (Debian's libclang-rt-14-dev) where missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,10 +86,15 @@ while IFS='|' read -r name binary form globs; do
   files=($(cd "$root" && for g in $globs; do ls $g 2>/dev/null || true; done))
   make_seeds "$form" "$build/seeds/$name" "${files[@]/#/$root/}"
   mkdir -p "$build/corpus/$name" "$build/artifacts/$name"
+  # Inputs that once crashed or hung a target (tests/fuzz/regressions/NAME)
+  # are seeds too: each is also a regression test of its own elsewhere.
+  regressions=()
+  [ -d "$root/tests/fuzz/regressions/$name" ] && regressions=("$root/tests/fuzz/regressions/$name")
   echo "sluice fuzz: $name for ${seconds}s ($(ls "$build/seeds/$name" | wc -l) seeds)"
   if ! (cd "$build" && "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
           -print_final_stats=1 -artifact_prefix="$build/artifacts/$name/" \
-          "$build/corpus/$name" "$build/seeds/$name" >"$build/fuzz-$name.log" 2>&1); then
+          "$build/corpus/$name" "$build/seeds/$name" "${regressions[@]}" \
+          >"$build/fuzz-$name.log" 2>&1); then
     echo "sluice fuzz: $name FOUND A CRASH; see $build/fuzz-$name.log and $build/artifacts/$name/" >&2
     tail -n 40 "$build/fuzz-$name.log" >&2
     status=1

@@ -341,7 +341,7 @@ TEST(Robustness, DuplicateKeysSecondDocumentsAndBareRatesExit2WithTheLine) {
   const std::string base = "name: s\nduration: 1s\nsource:\n  synthetic:\n    rate: 1k/s\n";
   for (const Case& c : {
            Case{base + "name: t\n", "s.yaml:6:1: name: duplicate key (first given on line 1)"},
-           Case{base + "---\nname: t\n", "s.yaml:7"},
+           Case{base + "---\nname: t\n", "s.yaml:6: a second YAML document"},
            Case{"name: s\nduration: 1s\nsource:\n  synthetic:\n    rate: 1000\n",
                 "s.yaml:5:11: source.synthetic.rate: expected a rate"},
        }) {
