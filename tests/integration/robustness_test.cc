@@ -190,7 +190,8 @@ TEST(Robustness, ASecondSigintExitsAtOnceWithCode3AndWholeLines) {
 
 TEST(Robustness, ValidateOfALargeSweepStopsOnSigint) {
   TempDir dir;
-  // 10,000 cells of 100 event types each: seconds of work.
+  // 10,000 cells of 100 event types each, the types swept (so read for
+  // every cell): tens of seconds of work.
   fs::path yaml = dir.path() / "big.yaml";
   {
     std::ofstream f(yaml);
@@ -198,7 +199,7 @@ TEST(Robustness, ValidateOfALargeSweepStopsOnSigint) {
     for (int i = 0; i < 100; ++i) {
       f << "      - { type: t" << i << ", weight: 1, size: { median: 100B, p99: 900B } }\n";
     }
-    f << "sweep:\n  queue.capacity: [";
+    f << "sweep:\n  source.synthetic.events.0.weight: [";
     for (int i = 1; i <= 10000; ++i) f << (i > 1 ? ", " : "") << i;
     f << "]\n";
   }

@@ -183,6 +183,33 @@ TEST(ScenarioRobustness, EveryCellOfASweepIsBuiltFromTheOneParse) {
   EXPECT_TRUE(plan.base.producers.kafka.empty());
 }
 
+TEST(ScenarioRobustness, EventTypesAreReadOnceUnlessSwept) {
+  std::string text = std::string(kBase) +
+                     "    events:\n"
+                     "      - { type: a, weight: 3, size: 100B }\n"
+                     "      - { type: b, weight: 1, size: { median: 200B, p99: 900B } }\n";
+  // Not swept: every cell has the file's types.
+  ScenarioPlan plan =
+      LoadPlanFromText("s.yaml", text + "sweep:\n  source.synthetic.rate: [1/s, 2/s]\n", {});
+  ASSERT_EQ(plan.cells.size(), 2u);
+  for (const auto& c : plan.cells) {
+    ASSERT_EQ(c.source.events.size(), 2u);
+    EXPECT_EQ(c.source.events[1].name, "b");
+    EXPECT_EQ(c.source.events[1].size.median, 200);
+  }
+  EXPECT_DOUBLE_EQ(plan.cells[1].source.rate, 2);
+  // Swept below them: each cell reads its own.
+  plan = LoadPlanFromText("s.yaml",
+                          text + "sweep:\n  source.synthetic.events.1.size: [300B, 400B]\n", {});
+  ASSERT_EQ(plan.cells.size(), 2u);
+  EXPECT_EQ(plan.cells[0].source.events[1].size.fixed, 300);
+  EXPECT_EQ(plan.cells[1].source.events[1].size.fixed, 400);
+  EXPECT_EQ(plan.cells[1].source.events[0].size.fixed, 100);
+  // A bad swept value below them is still found.
+  std::string e = ErrorOf(text + "sweep:\n  source.synthetic.events.0.weight: [1, -1]\n");
+  EXPECT_NE(e.find("sweep value source.synthetic.events.0.weight=-1"), std::string::npos) << e;
+}
+
 TEST(ScenarioRobustness, ABadSweptValueStillNamesItsLine) {
   std::string text = std::string(kBase) + "sweep:\n  producers.threads: [1, 2, 0]\n";
   std::string e = ErrorOf(text);
