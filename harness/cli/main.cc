@@ -34,13 +34,15 @@ void OnSignal(int) {
   }
 }
 
-void InstallSignalHandlers() {
+// `interrupt_reads`: no SA_RESTART, so that a blocking read (record's
+// silent standard input) returns and its loop sees the flag. The other
+// commands keep SA_RESTART: a console write to a pipe must not fail with
+// EINTR because Ctrl-C was pressed.
+void InstallSignalHandlers(bool interrupt_reads) {
   struct sigaction action {};
   action.sa_handler = OnSignal;
   sigemptyset(&action.sa_mask);
-  // No SA_RESTART: a blocking read (record's standard input) returns EINTR
-  // and its loop sees the flag.
-  action.sa_flags = 0;
+  action.sa_flags = interrupt_reads ? 0 : SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
 }
@@ -211,7 +213,7 @@ int main(int argc, char** argv) {
     return sluice::kExitUsage;
   }
 
-  InstallSignalHandlers();
+  InstallSignalHandlers(/*interrupt_reads=*/record_cmd->parsed());
   // Anything a command did not catch is still a clear error with an exit
   // code that says what kind of failure it was, never an abort.
   try {

@@ -266,8 +266,8 @@ constexpr size_t kMaxYamlNodes = 1'000'000;     // nodes, counting what aliases 
 // without blocking, so a FIFO is refused, not waited on) and parsed once:
 // every cell is built from the one tree. Throws ScenarioError for bad input
 // (file:line: key: what), Interrupted when StopRequested() (core/stop.h)
-// while building the cells. Not thread-safe only in that it reads the file;
-// allocates the plan.
+// while building the cells. Thread-safe (no shared state); allocates the
+// plan.
 ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides);
 
 // LoadPlan() on `text` as if it were the content of `path` (which is only
