@@ -1,11 +1,14 @@
 // sluice: parses the command line and calls into the library (app.h).
 #include <CLI/CLI.hpp>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
+#include <new>
 
 #include "sluice/cli/app.h"
 #include "sluice/cli/bench.h"
@@ -14,12 +17,50 @@
 #include "sluice/analysis/compare.h"
 #include "sluice/report/columns.h"
 #include "sluice/analysis/plot.h"
+#include "sluice/core/exit_codes.h"
+#include "sluice/core/stop.h"
+#include "sluice/scenario/scenario.h"
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+// The first SIGINT or SIGTERM asks every loop to stop (core/stop.h); the
+// command then ends as it would, with what it has written valid. A second
+// one ends the process at once with exit code 3: the files are then as
+// the last write left them (a trace is written in whole lines).
+void OnSignal(int) {
+  if (sluice::StopFlag().exchange(true)) {
+    static const char kMessage[] = "\nsluice: interrupted twice: exit now\n";
+    ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    (void)ignored;
+    ::_exit(sluice::kExitRunFailed);
+  }
+}
 
-void OnSignal(int) { g_interrupted.store(true); }
+// `interrupt_reads`: no SA_RESTART, so that a blocking read (record's
+// silent standard input) returns and its loop sees the flag. The other
+// commands keep SA_RESTART: a console write to a pipe must not fail with
+// EINTR because Ctrl-C was pressed.
+void InstallSignalHandlers(bool interrupt_reads) {
+  struct sigaction action {};
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = interrupt_reads ? 0 : SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// --synth --events: digits only, at most kMaxSynthEvents (no wrap-around:
+// 18446744073709551617 is refused, not taken as 1).
+bool ParseEventCount(const std::string& text, int64_t* out) {
+  if (text.empty() || text.size() > 19) return false;
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  *out = value;
+  return true;
+}
 
 std::string JoinArgs(int argc, char** argv) {
   std::string out;
@@ -88,14 +129,15 @@ int main(int argc, char** argv) {
 
   std::string synth_file, synth_output, synth_start = "2026-01-01T00:00:00Z";
   std::vector<std::string> synth_overrides;
-  int64_t synth_events = 0;
+  std::string synth_events_text;
   CLI::App* synth_cmd =
       app.add_subcommand("synth", "Write a scenario's synthetic events as a replayable trace");
   synth_cmd->add_option("scenario", synth_file, "Scenario YAML file")->required();
   // -o: the trace to write; gzip when it ends in .gz.
   synth_cmd->add_option("-o,--output", synth_output, "Trace file (.jsonl or .jsonl.gz)")->required();
-  // --events: how many events to write.
-  synth_cmd->add_option("--events", synth_events, "Number of events")->required();
+  // --events: how many events to write, 1 to kMaxSynthEvents (synth.h).
+  synth_cmd->add_option("--events", synth_events_text, "Number of events (at most 1000000000)")
+      ->required();
   // --start: the wall-clock time of the first event (ISO-8601).
   synth_cmd->add_option("--start", synth_start, "Time of the first event")->capture_default_str();
   synth_cmd->add_option("--set", synth_overrides, "Override a key: dotted.key=value");
@@ -155,44 +197,79 @@ int main(int argc, char** argv) {
   // folders, into DIR/<folder name>/report.html.
   plot_cmd->add_option("-o,--output", plot_output, "Folder to write report.html into");
 
+  auto Dispatch = [&]() -> int {
+    if (*run_cmd) {
+      run.check_expectations = !no_expect;
+      return sluice::RunCommand(run, std::cout, std::cerr, sluice::StopFlag());
+    }
+    if (*validate_cmd) {
+      return sluice::ValidateCommand(validate_file, validate_overrides, std::cout, std::cerr);
+    }
+    if (*record_cmd) {
+      return sluice::RecordCommand(record_format, record_time_field, record_output, std::cin,
+                                   std::cerr, sluice::StopFlag());
+    }
+    if (*synth_cmd) {
+      int64_t synth_events = 0;
+      if (!ParseEventCount(synth_events_text, &synth_events) || synth_events < 1 ||
+          synth_events > sluice::kMaxSynthEvents) {
+        std::cerr << "sluice: error: --events: expected a count from 1 to "
+                  << sluice::kMaxSynthEvents << ", got '" << synth_events_text << "'\n";
+        return sluice::kExitUsage;
+      }
+      return sluice::SynthCommand(synth_file, synth_overrides, synth_output, synth_events,
+                                  synth_start, std::cout, std::cerr, sluice::StopFlag());
+    }
+    if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, sluice::StopFlag());
+    if (*plot_cmd) return sluice::PlotCommand(plot_folders, plot_output, std::cout, std::cerr);
+    if (*compare_cmd) return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
+    if (*columns_cmd) {
+      if (columns_markdown) {
+        std::cout << sluice::ColumnsMarkdown();
+      } else {
+        for (const auto& c : sluice::ReportColumns()) std::cout << c.name << "\n";
+      }
+      return sluice::kExitOk;
+    }
+    if (*broker_cmd) {
+      return sluice::BrokerCommand(brokers, rtt, topics, std::cout, std::cerr, sluice::StopFlag());
+    }
+    return sluice::kExitUsage;
+  };
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? sluice::kExitOk : sluice::kExitUsage;
   }
+  if (*run_cmd && run_cmd->count("--bootstrap") > 0 && run.bootstrap.empty()) {
+    // An empty list would silently mean "the embedded broker".
+    std::cerr << "sluice: error: --bootstrap: expected host:port[,host:port...], got ''\n";
+    return sluice::kExitUsage;
+  }
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-
-  if (*run_cmd) {
-    run.check_expectations = !no_expect;
-    return sluice::RunCommand(run, std::cout, std::cerr, g_interrupted);
+  InstallSignalHandlers(/*interrupt_reads=*/record_cmd->parsed());
+  // Anything a command did not catch is still a clear error with an exit
+  // code that says what kind of failure it was, never an abort.
+  try {
+    return Dispatch();
+  } catch (const sluice::Interrupted&) {
+    std::cerr << "sluice: interrupted\n";
+    return sluice::kExitRunFailed;
+  } catch (const sluice::ScenarioError& e) {
+    std::cerr << "sluice: error: " << e.what() << "\n";
+    return sluice::kExitUsage;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "sluice: error: out of memory\n";
+    return sluice::kExitRunFailed;
+  } catch (const std::exception& e) {
+    std::cerr << "sluice: error: " << e.what() << "\n";
+    return sluice::kExitRunFailed;
+  } catch (...) {
+    std::cerr << "sluice: error: unknown failure\n";
+    return sluice::kExitRunFailed;
   }
-  if (*validate_cmd) {
-    return sluice::ValidateCommand(validate_file, validate_overrides, std::cout, std::cerr);
-  }
-  if (*record_cmd) {
-    return sluice::RecordCommand(record_format, record_time_field, record_output, std::cin,
-                                 std::cerr, g_interrupted);
-  }
-  if (*synth_cmd) {
-    return sluice::SynthCommand(synth_file, synth_overrides, synth_output, synth_events,
-                                synth_start, std::cout, std::cerr);
-  }
-  if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, g_interrupted);
-  if (*plot_cmd) return sluice::PlotCommand(plot_folders, plot_output, std::cout, std::cerr);
-  if (*compare_cmd) return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
-  if (*columns_cmd) {
-    if (columns_markdown) {
-      std::cout << sluice::ColumnsMarkdown();
-    } else {
-      for (const auto& c : sluice::ReportColumns()) std::cout << c.name << "\n";
-    }
-    return sluice::kExitOk;
-  }
-  if (*broker_cmd) {
-    return sluice::BrokerCommand(brokers, rtt, topics, std::cout, std::cerr, g_interrupted);
-  }
-  return sluice::kExitUsage;
 }
+
+

@@ -475,7 +475,15 @@ bool ParseIso8601(std::string_view s, int64_t* out_ns) {
   if (i != s.size()) return false;
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
-  *out_ns = seconds * 1'000'000'000 + fraction_ns;
+  // int64 nanoseconds since 1970 reach only the years 1677 to 2262: a time
+  // outside them (a trace dated 0000 or 9999) is not a usable time, not an
+  // overflow.
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(seconds, int64_t{1'000'000'000}, &ns) ||
+      __builtin_add_overflow(ns, fraction_ns, &ns)) {
+    return false;
+  }
+  *out_ns = ns;
   return true;
 }
 

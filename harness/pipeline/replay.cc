@@ -1,6 +1,7 @@
 #include "sluice/pipeline/replay.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -93,6 +94,27 @@ int64_t UnitByMagnitude(int64_t value) {
   if (v >= 100'000'000'000'000LL) return 1'000;
   if (v >= 100'000'000'000LL) return 1'000'000;
   return 1'000'000'000;
+}
+
+// Trace times may lie anywhere in int64 nanoseconds (a trace mixing the
+// years 1700 and 2200): the offsets between them saturate instead of
+// overflowing. An event that far out is never reached anyway.
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
+  return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
+int64_t SaturatingSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_sub_overflow(a, b, &r)) return r;
+  return b < 0 ? INT64_MAX : INT64_MIN;
+}
+
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_mul_overflow(a, b, &r)) return r;
+  return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
 }
 
 }  // namespace
@@ -269,10 +291,11 @@ bool ReplayStream::StartNextPass() {
     return false;
   }
   if (pass_ == 0) {
-    int64_t span = first_pass_last_ts_ - t0_;
+    int64_t span = SaturatingSub(first_pass_last_ts_, t0_);
     if (emitted_this_pass_ > 1 && span > 0) {
-      period_ns_ = span + static_cast<int64_t>(
-                              std::llround(static_cast<double>(span) / (emitted_this_pass_ - 1)));
+      period_ns_ = SaturatingAdd(
+          span, static_cast<int64_t>(
+                    std::llround(static_cast<double>(span) / (emitted_this_pass_ - 1))));
     } else {
       period_ns_ = 1'000'000'000;  // one second of trace time
     }
@@ -314,9 +337,13 @@ bool ReplayStream::Next(Event* event) {
   }
   if (pass_ == 0) first_pass_last_ts_ = ts;
   ++emitted_this_pass_;
-  int64_t relative = (ts - t0_) + static_cast<int64_t>(pass_) * period_ns_;
+  int64_t relative = SaturatingAdd(SaturatingSub(ts, t0_),
+                                   SaturatingMul(static_cast<int64_t>(pass_), period_ns_));
+  double scaled = speed_ > 0 ? static_cast<double>(relative) / speed_ : 0;
+  // A slowed-down replay of a long trace can exceed int64 nanoseconds: cap
+  // it (the run ends long before).
   event->intended_ns =
-      speed_ > 0 ? static_cast<int64_t>(std::llround(static_cast<double>(relative) / speed_)) : 0;
+      scaled >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(std::llround(scaled));
   event->seq = seq_++;
   event->size = p.size;
   event->key = p.key;

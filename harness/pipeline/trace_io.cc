@@ -1,15 +1,43 @@
 #include "sluice/pipeline/trace_io.h"
 
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+
+#include "sluice/core/stop.h"
 
 namespace sluice {
 
 bool IsGzipPath(const std::string& path) {
   return path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+}
+
+uint64_t FreeBytesNear(const std::string& path) {
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  struct statvfs fs {};
+  if (::statvfs(path.c_str(), &fs) != 0 && ::statvfs(folder.c_str(), &fs) != 0) {
+    return std::numeric_limits<uint64_t>::max();
+  }
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+bool SameFile(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  if (::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0) {
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  }
+  std::error_code ea, eb;
+  auto ca = std::filesystem::weakly_canonical(a, ea);
+  auto cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
 }
 
 namespace {
@@ -70,7 +98,15 @@ TraceReader::Status TraceReader::Next(std::string* line) {
   bool any = false;
   bool too_long = false;
   while (true) {
-    if (pos_ == end_ && !Fill()) break;
+    if (pos_ == end_) {
+      // Checked once per buffer: an endless line (/dev/zero) ends too, and
+      // what was read of it is dropped, not returned as a line.
+      if (StopRequested()) {
+        line->clear();
+        return Status::kEnd;
+      }
+      if (!Fill()) break;
+    }
     any = true;
     const char* start = buffer_.data() + pos_;
     const char* nl = static_cast<const char*>(std::memchr(start, '\n', end_ - pos_));
@@ -114,6 +150,9 @@ TraceWriter::TraceWriter(const std::string& path) : path_(path) {
   } else {
     file_ = std::fopen(path.c_str(), "wb");
     if (file_ == nullptr) throw TraceError(path + ": cannot create: " + std::strerror(errno));
+    // A buffer of ours: glibc ignores the size when given none.
+    plain_buffer_ = std::make_unique<char[]>(kPlainBufferBytes);
+    std::setvbuf(file_, plain_buffer_.get(), _IOFBF, kPlainBufferBytes);
   }
 }
 
@@ -132,6 +171,13 @@ void TraceWriter::WriteLine(std::string_view line) {
       throw TraceError(path_ + ": write error: " + GzError(gz_));
     }
   } else if (file_ != nullptr) {
+    // Flushed only between lines, so that a process killed at any moment
+    // leaves whole lines on disk (stdio would cut one at its buffer's end).
+    if (buffered_ + line.size() + 1 > kPlainBufferBytes && buffered_ > 0) {
+      if (std::fflush(file_) != 0) throw TraceError(path_ + ": write error: " + std::strerror(errno));
+      buffered_ = 0;
+    }
+    buffered_ += line.size() + 1;
     if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
         std::fputc('\n', file_) == EOF) {
       throw TraceError(path_ + ": write error: " + std::strerror(errno));
@@ -148,6 +194,7 @@ void TraceWriter::Flush() {
   if (file_ != nullptr && std::fflush(file_) != 0) {
     throw TraceError(path_ + ": write error: " + std::strerror(errno));
   }
+  buffered_ = 0;
 }
 
 void TraceWriter::Close() {

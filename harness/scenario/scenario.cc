@@ -1,8 +1,14 @@
 #include "sluice/scenario/scenario.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +18,7 @@
 #include <set>
 #include <sstream>
 
+#include "sluice/core/stop.h"
 #include "sluice/core/units.h"
 
 namespace sluice {
@@ -313,7 +320,9 @@ int64_t ReadSize(const Context& ctx, const YAML::Node& node, const std::string& 
 double ReadRate(const Context& ctx, const YAML::Node& node, const std::string& key, double min,
                 double max) {
   std::string text = ScalarOf(ctx, node, key, "a rate like 50k/s");
-  auto value = ParseRate(text);
+  // A bare number is refused: "1000" could be per second, per minute or a
+  // count, and the README promises that a rate always says "/s".
+  auto value = text.find("/s") == std::string::npos ? std::nullopt : ParseRate(text);
   if (!value) {
     ctx.Fail(node, key, "expected a rate like 500/s, 50k/s or 1.5M/s, got '" + text + "'");
   }
@@ -417,8 +426,12 @@ KeySpec ReadKeys(const Context& ctx, const YAML::Node& node, const std::string& 
   return keys;
 }
 
+// `reuse_events`: the event types, already read from this very subtree (no
+// sweep value lies below source.synthetic.events): taken as they are. With
+// 255 types, reading them was 90% of validating a 10,000-cell sweep.
 SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
-                                  const std::string& key) {
+                                  const std::string& key,
+                                  const std::vector<EventTypeSpec>* reuse_events) {
   MapReader map(ctx, node, key,
                 {"rate", "arrival", "bursty", "ramp", "events", "keys", "payload", "max_rate"});
   SyntheticSourceSpec src;
@@ -482,11 +495,20 @@ SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
     MapReader r(ctx, map.Get("ramp"), map.Key("ramp"), {"from"});
     src.ramp.from_rate = ReadRate(ctx, r.Require("from"), r.Key("from"), 0, 1e9);
   }
-  if (map.Has("events")) {
+  if (reuse_events != nullptr) {
+    src.events = *reuse_events;
+  } else if (map.Has("events")) {
     YAML::Node events = map.Get("events");
     std::string events_key = map.Key("events");
     if (!events.IsSequence() || events.size() == 0) {
       ctx.Fail(events, events_key, "expected a non-empty list of {type, weight, size}");
+    }
+    // Before reading any entry: a list of a million entries is refused at
+    // once, not after building a million types.
+    if (events.size() > kMaxEventTypes) {
+      ctx.Fail(events, events_key,
+               "at most " + std::to_string(kMaxEventTypes) + " event types, got " +
+                   std::to_string(events.size()));
     }
     std::set<std::string> seen;
     for (size_t i = 0; i < events.size(); ++i) {
@@ -504,7 +526,6 @@ SyntheticSourceSpec ReadSynthetic(const Context& ctx, const YAML::Node& node,
     double total = 0;
     for (const auto& t : src.events) total += t.weight;
     if (total <= 0) ctx.Fail(events, events_key, "the weights must not all be zero");
-    if (src.events.size() > 255) ctx.Fail(events, events_key, "at most 255 event types");
   } else {
     EventTypeSpec type;
     type.name = "event";
@@ -532,10 +553,17 @@ ReplaySourceSpec ReadReplay(const Context& ctx, const YAML::Node& node, const st
   std::filesystem::path file(r.file);
   if (file.is_relative()) file = std::filesystem::path(ctx.file()).parent_path() / file;
   r.path = file.lexically_normal().string();
-  if (!std::ifstream(r.path)) {
+  // stat, not open: opening a FIFO blocks until someone writes to it.
+  struct stat info {};
+  if (::stat(r.path.c_str(), &info) != 0 || ::access(r.path.c_str(), R_OK) != 0) {
     ctx.Fail(map.Get("file"), map.Key("file"),
              "cannot open trace file '" + r.path + "' (a relative path is taken from the "
              "scenario file's folder)");
+  }
+  if (!S_ISREG(info.st_mode)) {
+    ctx.Fail(map.Get("file"), map.Key("file"),
+             "trace file '" + r.path + "' is not a regular file (a directory, FIFO or device): "
+             "a replay reads its trace again for every cell and every loop");
   }
   r.time_field = ReadJsonPath(ctx, map.Require("time"), map.Key("time"));
   if (map.Has("time_format")) {
@@ -617,7 +645,9 @@ void ReadExpectWhen(const Context& ctx, const YAML::Node& node, std::vector<Expe
   }
 }
 
-Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
+// `reuse_events`: see ReadSynthetic.
+Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
+                      const std::vector<EventTypeSpec>* reuse_events = nullptr) {
   MapReader top(ctx, root, "",
                 {"name", "description", "seed", "duration", "warmup", "broker", "topic", "source",
                  "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when"});
@@ -708,7 +738,7 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root) {
       if (!src.Has("synthetic")) {
         ctx.Fail(src.node(), "source", "expected source.synthetic or source.replay");
       }
-      s.source = ReadSynthetic(ctx, src.Require("synthetic"), "source.synthetic");
+      s.source = ReadSynthetic(ctx, src.Require("synthetic"), "source.synthetic", reuse_events);
     }
   }
 
@@ -839,22 +869,143 @@ void SetKey(YAML::Node& root, const std::string& key, const YAML::Node& value,
   }
 }
 
-YAML::Node LoadYaml(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    SourceLocation where;
-    where.file = path;
-    throw ScenarioError(where, "", "cannot open the scenario file");
+SourceLocation FileWhere(const std::string& path, int line = 0) {
+  SourceLocation where;
+  where.file = path;
+  where.line = line;
+  return where;
+}
+
+// Reads the whole scenario file once, at most kMaxScenarioBytes. The file is
+// opened without blocking and must be a regular file: a FIFO would block the
+// open (and could be read only once), a directory or a device makes no
+// scenario.
+std::string ReadScenarioText(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    throw ScenarioError(FileWhere(path), "",
+                        std::string("cannot open the scenario file: ") + std::strerror(errno));
   }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    throw ScenarioError(FileWhere(path), "",
+                        "not a regular file (a directory, FIFO or device): a scenario is a "
+                        "YAML file");
+  }
+  if (info.st_size > static_cast<off_t>(kMaxScenarioBytes)) {
+    throw ScenarioError(FileWhere(path), "",
+                        "the file has " + std::to_string(info.st_size) +
+                            " bytes; a scenario may have at most " +
+                            std::to_string(kMaxScenarioBytes));
+  }
+  // Regular files in /proc report size 0 and may hold more: read to the end,
+  // but never past the limit.
+  std::string text;
+  char buffer[64 << 10];
+  while (true) {
+    ThrowIfStopRequested();
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      throw ScenarioError(FileWhere(path), "",
+                          std::string("cannot read the scenario file: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<size_t>(n) > kMaxScenarioBytes) {
+      throw ScenarioError(FileWhere(path), "",
+                          "a scenario may have at most " + std::to_string(kMaxScenarioBytes) +
+                              " bytes");
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  return text;
+}
+
+// Walks every node once: refuses a key that appears twice in one map (yaml-cpp
+// keeps both, and the reader would silently take the first) and a key that
+// is not a scalar. Aliases are followed, so a tree that aliases expand past
+// kMaxYamlNodes is refused rather than walked for ever.
+void CheckMaps(const Context& ctx, const YAML::Node& node, const std::string& path,
+               size_t* visited) {
+  if (++*visited > kMaxYamlNodes) {
+    ctx.Fail(node, path,
+             "more than " + std::to_string(kMaxYamlNodes) + " YAML nodes (counting aliases)");
+  }
+  if (node.IsSequence()) {
+    size_t i = 0;
+    for (const auto& child : node) CheckMaps(ctx, child, JoinKey(path, std::to_string(i++)), visited);
+  } else if (node.IsMap()) {
+    std::map<std::string, int> seen;  // key -> its line
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        ctx.Fail(it->first, path, "a key must be a plain name, got " + Describe(it->first));
+      }
+      const std::string key = it->first.Scalar();
+      const std::string full = JoinKey(path, key);
+      int line = it->first.Mark().line + 1;
+      auto [first, inserted] = seen.emplace(key, line);
+      if (!inserted) {
+        ctx.Fail(it->first, full,
+                 "duplicate key (first given on line " + std::to_string(first->second) + ")");
+      }
+      CheckMaps(ctx, it->second, full, visited);
+    }
+  }
+}
+
+// Remembers where a document starts; ignores the rest (yaml-cpp's events).
+class DocumentStart : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { mark_ = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+  const YAML::Mark& mark() const { return mark_; }
+
+ private:
+  YAML::Mark mark_ = YAML::Mark::null_mark();
+};
+
+// Parses the text: exactly one YAML document, no duplicate keys.
+YAML::Node ParseScenarioText(const Context& ctx, const std::string& text) {
+  YAML::Node root;
   try {
-    return YAML::Load(in);
+    root = YAML::Load(text);
+    // A second document? Not YAML::LoadAll: on some inputs (a lone ",")
+    // yaml-cpp 0.7 returns empty documents for ever, and LoadAll collects
+    // them until memory runs out (found by tests/fuzz). Asking for the
+    // first two documents' events is bounded.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStart first, second;
+    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) {
+      int line = second.mark().line + 1;
+      throw ScenarioError(FileWhere(ctx.file(), line > 0 ? line : 0), "",
+                          "a second YAML document: a scenario file holds exactly one (remove "
+                          "the '---' and what follows, or make it a file of its own)");
+    }
   } catch (const YAML::ParserException& e) {
-    SourceLocation where;
-    where.file = path;
-    where.line = e.mark.line + 1;
+    SourceLocation where = FileWhere(ctx.file(), e.mark.line + 1);
     where.column = e.mark.column + 1;
     throw ScenarioError(where, "", "malformed YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(FileWhere(ctx.file()), "", std::string("malformed YAML: ") + e.what());
   }
+  size_t visited = 0;
+  CheckMaps(ctx, root, "", &visited);
+  return root;
 }
 
 struct Override {
@@ -869,54 +1020,35 @@ struct Axis {
   std::vector<Override> values;
 };
 
-Scenario BuildCell(const std::string& path, const std::vector<Override>& overrides,
-                   const std::vector<Override>& cell) {
-  Context ctx(path);
-  YAML::Node root = LoadYaml(path);
-  if (root.IsMap()) root.remove("sweep");
-  for (const auto& o : overrides) {
-    ctx.MarkOverride(o.key, o.where);
-    SetKey(root, o.key, o.value, o.where);
-  }
-  for (const auto& o : cell) {
-    SetKey(root, o.key, o.value, o.where);
-    // Errors in a swept value point at the value in the sweep list.
-    SourceLocation where = o.where;
-    where.origin = "sweep value " + o.key + "=" + o.text;
-    ctx.MarkOverride(o.key, where);
-  }
-  Scenario s = ReadScenario(ctx, root);
-  for (const auto& o : cell) s.parameters.push_back({o.key, o.text, o.where});
-  return s;
-}
-
 }  // namespace
 
-std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
-  return Suggest(word, candidates);
-}
-
-ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides) {
+ScenarioPlan LoadPlanFromText(const std::string& path, const std::string& text,
+                              const std::vector<std::string>& overrides) {
   Context ctx(path);
-  YAML::Node root = LoadYaml(path);
+  if (text.size() > kMaxScenarioBytes) {
+    throw ScenarioError(FileWhere(path), "",
+                        "a scenario may have at most " + std::to_string(kMaxScenarioBytes) +
+                            " bytes");
+  }
+  YAML::Node root = ParseScenarioText(ctx, text);
   if (!root.IsMap()) ctx.Fail(root, "", "a scenario is a YAML map; got " + Describe(root));
 
   std::vector<Override> sets;
-  for (const auto& text : overrides) {
+  for (const auto& text_set : overrides) {
     SourceLocation where;
-    where.origin = "--set " + text;
-    size_t eq = text.find('=');
+    where.origin = "--set " + text_set;
+    size_t eq = text_set.find('=');
     if (eq == std::string::npos || eq == 0) {
       throw ScenarioError(where, "", "expected --set dotted.key=value");
     }
     Override o;
-    o.key = text.substr(0, eq);
-    o.text = text.substr(eq + 1);
+    o.key = text_set.substr(0, eq);
+    o.text = text_set.substr(eq + 1);
     o.where = where;
     try {
       o.value = YAML::Load(o.text);
-    } catch (const YAML::ParserException& e) {
-      throw ScenarioError(where, o.key, "malformed value: " + e.msg);
+    } catch (const YAML::Exception& e) {
+      throw ScenarioError(where, o.key, std::string("malformed value: ") + e.what());
     }
     if (o.value.IsNull()) o.value = YAML::Node(o.text);
     sets.push_back(o);
@@ -934,6 +1066,11 @@ ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& o
       if (!values.IsSequence() || values.size() == 0) {
         ctx.Fail(values, key, "expected a non-empty list of values");
       }
+      if (values.size() > kMaxSweepCells) {
+        ctx.Fail(values, key,
+                 "more than " + std::to_string(kMaxSweepCells) + " values (a sweep has at most " +
+                     std::to_string(kMaxSweepCells) + " cells)");
+      }
       for (const auto& v : values) {
         if (!v.IsScalar()) ctx.Fail(v, key, "sweep values must be scalars, got " + Describe(v));
         Override o;
@@ -950,26 +1087,73 @@ ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& o
     }
   }
 
-  ScenarioPlan plan;
-  plan.base = BuildCell(path, sets, {});
-  for (const auto& axis : axes) plan.swept_keys.push_back(axis.key);
-
-  // Cartesian product, last axis fastest.
+  // Cartesian product, last axis fastest; refused before building any cell.
   size_t total = 1;
   for (const auto& axis : axes) {
     total *= axis.values.size();
-    if (total > 10000) ctx.Fail(root["sweep"], "sweep", "the sweep expands to more than 10000 cells");
+    if (total > kMaxSweepCells) {
+      ctx.Fail(root["sweep"], "sweep",
+               "the sweep expands to more than " + std::to_string(kMaxSweepCells) + " cells");
+    }
   }
+
+  // The one parsed tree serves every cell: the sweep goes, the --set values
+  // are written once, and each cell then writes its own value at every
+  // swept key. Every cell writes the same keys, so what the previous cell
+  // wrote is always overwritten: no cell sees another's values, and nothing
+  // is read or parsed again (it was, per cell: quadratic in the sweep).
+  root.remove("sweep");
+  Context base_ctx = ctx;
+  for (const auto& o : sets) {
+    base_ctx.MarkOverride(o.key, o.where);
+    SetKey(root, o.key, o.value, o.where);
+  }
+
+  ScenarioPlan plan;
+  plan.base = ReadScenario(base_ctx, root);
+  for (const auto& axis : axes) plan.swept_keys.push_back(axis.key);
+  plan.cells.reserve(total);
+  // The event types are read once when no swept key lies at or below them.
+  bool events_swept = false;
+  for (const auto& axis : axes) {
+    for (const char* prefix : {"source.synthetic.events", "source.synthetic", "source"}) {
+      const std::string p = prefix;
+      events_swept = events_swept || axis.key == p ||
+                     (p == "source.synthetic.events" && axis.key.rfind(p + ".", 0) == 0);
+    }
+  }
+  const std::vector<EventTypeSpec>* reuse_events =
+      !events_swept && plan.base.source_kind == SourceKind::kSynthetic ? &plan.base.source.events
+                                                                        : nullptr;
+  std::vector<const Override*> cell(axes.size());
   for (size_t n = 0; n < total; ++n) {
-    std::vector<Override> cell(axes.size());
+    ThrowIfStopRequested();
     size_t rest = n;
     for (size_t a = axes.size(); a-- > 0;) {
-      cell[a] = axes[a].values[rest % axes[a].values.size()];
+      cell[a] = &axes[a].values[rest % axes[a].values.size()];
       rest /= axes[a].values.size();
     }
-    plan.cells.push_back(BuildCell(path, sets, cell));
+    Context cell_ctx = base_ctx;
+    for (const Override* o : cell) {
+      SetKey(root, o->key, o->value, o->where);
+      // Errors in a swept value point at the value in the sweep list.
+      SourceLocation where = o->where;
+      where.origin = "sweep value " + o->key + "=" + o->text;
+      cell_ctx.MarkOverride(o->key, where);
+    }
+    Scenario s = ReadScenario(cell_ctx, root, reuse_events);
+    for (const Override* o : cell) s.parameters.push_back({o->key, o->text, o->where});
+    plan.cells.push_back(std::move(s));
   }
   return plan;
+}
+
+ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides) {
+  return LoadPlanFromText(path, ReadScenarioText(path), overrides);
+}
+
+std::string DidYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  return Suggest(word, candidates);
 }
 
 }  // namespace sluice

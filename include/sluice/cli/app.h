@@ -48,11 +48,19 @@ bool PrepareOutputs(const ScenarioPlan& plan, const std::string& results_root,
 int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
                const std::atomic<bool>& interrupted);
 
+// `sluice validate`: loads the plan and checks every cell (librdkafka's
+// check once per distinct property set). Exit 0 or 2; throws Interrupted
+// (exit 3 in main) when StopRequested() while it works.
 int ValidateCommand(const std::string& scenario_file, const std::vector<std::string>& overrides,
                     std::ostream& out, std::ostream& err);
 
+// The most partitions `sluice broker` creates, over all its --topic
+// (README.md, "Limits"); the scenario's topic.partitions has the same bound.
+constexpr int64_t kMaxBrokerPartitions = 10'000;
+
 // Runs the embedded cluster alone until `interrupted`; prints its bootstrap
-// list on `out`. `topics` are "name" or "name:partitions".
+// list on `out`. `topics` are "name" or "name:partitions", at most
+// kMaxBrokerPartitions partitions in all (exit 2 beyond).
 int BrokerCommand(int brokers, const std::string& rtt, const std::vector<std::string>& topics,
                   std::ostream& out, std::ostream& err, const std::atomic<bool>& interrupted);
 

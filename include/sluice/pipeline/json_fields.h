@@ -73,7 +73,8 @@ bool ParseScaledDecimal(std::string_view text, int64_t unit_ns, int64_t* out_ns)
 
 // Parses ISO-8601 / RFC 3339 date-times into nanoseconds since the Unix
 // epoch: YYYY-MM-DD('T'|' ')hh:mm[:ss[.fraction]][Z|+hh:mm|-hh:mm|+hhmm].
-// Without a zone the time is taken as UTC. False on anything else.
+// Without a zone the time is taken as UTC. False on anything else, and on a
+// time that int64 nanoseconds cannot hold (before 1677 or after 2262).
 bool ParseIso8601(std::string_view text, int64_t* out_ns);
 
 }  // namespace sluice

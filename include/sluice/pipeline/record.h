@@ -44,19 +44,32 @@ struct RecordStats {
   uint64_t skipped = 0;       // not a JSON object
   uint64_t cut_off = 0;       // the last one, incomplete at the end of the input
   uint64_t comments = 0;      // SSE comment and keep-alive lines
+  uint64_t too_long = 0;      // skipped: its trace line would exceed kMaxTraceLineBytes
+  bool disk_full = false;     // stopped: less than min_free_bytes left for the trace
   std::vector<std::string> problems;  // the first 10 skipped, with their input line numbers
 };
 
 // Reads `in` to its end (or until `stop`), writing to `out`. `now_us` gives
-// the arrival time (tests inject a clock).
+// the arrival time (tests inject a clock). Memory is bounded: an input line
+// (or an SSE event) is kept up to kMaxTraceLineBytes (trace_io.h), the
+// limit replay has, and an event whose trace line would be longer is
+// skipped and counted in too_long, so that all that is recorded replays.
+// About once a second the trace is flushed and the free space of `out`'s
+// file system looked at: below `min_free_bytes`, recording stops with
+// disk_full set. Throws TraceError when the trace cannot be written.
 RecordStats Record(std::istream& in, RecordFormat format, const std::string& time_field,
                    TraceWriter& out, const std::function<int64_t()>& now_us,
-                   const std::atomic<bool>* stop = nullptr);
+                   const std::atomic<bool>* stop = nullptr,
+                   uint64_t min_free_bytes = kMinFreeBytes);
 
-// `sluice record`: returns an exit code (app.h) and prints a summary on `err`.
+// `sluice record`: returns an exit code (exit_codes.h) and prints a summary
+// on `err`. SIGINT/SIGTERM (`interrupted`) is the way a live recording ends:
+// exit 0, with a valid trace. Out of disk space: exit 4, the trace valid up
+// to there.
 int RecordCommand(const std::string& format, const std::string& time_field,
                   const std::string& output, std::istream& in, std::ostream& err,
-                  const std::atomic<bool>& interrupted);
+                  const std::atomic<bool>& interrupted,
+                  uint64_t min_free_bytes = kMinFreeBytes);
 
 }  // namespace sluice
 

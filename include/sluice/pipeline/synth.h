@@ -8,17 +8,30 @@
 #ifndef SLUICE_PIPELINE_SYNTH_H_
 #define SLUICE_PIPELINE_SYNTH_H_
 
+#include <atomic>
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "sluice/pipeline/trace_io.h"
+
 namespace sluice {
 
-// `sluice synth`: returns an exit code (app.h); prints a summary on `out`.
+// The most events one synth writes (README.md, "Limits"): about 500 GB of
+// bluesky documents; a larger --events is refused.
+constexpr int64_t kMaxSynthEvents = 1'000'000'000;
+
+// `sluice synth`: returns an exit code (exit_codes.h); prints a summary on
+// `out`. Stops early, with a valid shorter trace, when `stop` is set (exit
+// 3) or when the output's file system has less than `min_free_bytes` free
+// (exit 4). Refuses an output that is the scenario file itself (also
+// through a symlink or a hard link). Not thread-safe; allocates per line
+// only when a line outgrows the last.
 int SynthCommand(const std::string& scenario_file, const std::vector<std::string>& overrides,
                  const std::string& output, int64_t events, const std::string& start,
-                 std::ostream& out, std::ostream& err);
+                 std::ostream& out, std::ostream& err, const std::atomic<bool>& stop,
+                 uint64_t min_free_bytes = kMinFreeBytes);
 
 }  // namespace sluice
 

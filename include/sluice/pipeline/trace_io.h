@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,9 +32,28 @@ class TraceError : public std::runtime_error {
 // True when `path` ends in ".gz".
 bool IsGzipPath(const std::string& path);
 
+// The longest line a trace may have, 4 MiB: replay skips a longer line as
+// bad, and `record` skips (and counts) an event that would make one, so that
+// everything recorded can be replayed. One constant for both (README.md).
+constexpr size_t kMaxTraceLineBytes = 4 << 20;
+
+// Output that could fill a disk (synth, record) stops while at least this
+// much is still free on the output's file system (README.md, "Limits").
+constexpr uint64_t kMinFreeBytes = 64ull << 20;
+
+// Bytes free for an unprivileged writer on the file system that holds
+// `path` (or its folder, when it does not exist yet); UINT64_MAX when that
+// cannot be told. Thread-safe; no allocation beyond the folder's name.
+uint64_t FreeBytesNear(const std::string& path);
+
+// True when `a` and `b` name the same file: the same device and inode when
+// both exist (symlinks and hard links included), else the same canonical
+// path. Thread-safe.
+bool SameFile(const std::string& a, const std::string& b);
+
 class TraceReader {
  public:
-  static constexpr size_t kMaxLineBytes = 4 << 20;
+  static constexpr size_t kMaxLineBytes = kMaxTraceLineBytes;
 
   explicit TraceReader(const std::string& path, size_t buffer_bytes = 256 << 10);
   ~TraceReader();
@@ -46,7 +66,8 @@ class TraceReader {
   // "\r\n"). kTooLong: the line had more than kMaxLineBytes bytes and was
   // skipped (`*line` holds its first bytes). A last line without a final
   // newline is returned as a line. Allocates only when `*line` must grow.
-  // Throws TraceError on a read error.
+  // Throws TraceError on a read error. Returns kEnd when StopRequested()
+  // (core/stop.h), also in the middle of an endless line (/dev/zero).
   Status Next(std::string* line);
 
   // Line number of the line last returned, from 1.
@@ -78,7 +99,8 @@ class TraceWriter {
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
 
-  // Writes `line` and a "\n".
+  // Writes `line` and a "\n". A plain file is flushed only between lines:
+  // killed at any time, it holds whole lines.
   void WriteLine(std::string_view line);
   // Pushes what is buffered to the file (a gzip stream stays readable up to
   // here if the process is killed later).
@@ -89,9 +111,13 @@ class TraceWriter {
   const std::string& path() const { return path_; }
 
  private:
+  static constexpr size_t kPlainBufferBytes = 1 << 20;
+
   std::string path_;
   void* gz_ = nullptr;      // gzFile, for .gz
   std::FILE* file_ = nullptr;  // plain files
+  std::unique_ptr<char[]> plain_buffer_;  // file_'s buffer; outlives it (Close())
+  size_t buffered_ = 0;     // bytes in file_'s buffer since the last flush
 };
 
 }  // namespace sluice

@@ -253,9 +253,28 @@ struct ScenarioPlan {
   std::vector<Scenario> cells;        // one per sweep combination
 };
 
+// The limits of a scenario (README.md, "Limits"). A file or a sweep past
+// them is refused before anything is built.
+constexpr size_t kMaxScenarioBytes = 1 << 20;   // the scenario file, 1 MiB
+constexpr size_t kMaxSweepCells = 10'000;       // cells of one sweep
+constexpr size_t kMaxEventTypes = 255;          // source.synthetic.events entries
+constexpr size_t kMaxYamlNodes = 1'000'000;     // nodes, counting what aliases repeat
+
 // Loads and validates `path`. `overrides` are "dotted.key=value" strings from
-// --set; they apply to every cell, before the sweep. Throws ScenarioError.
+// --set; they apply to every cell, before the sweep. The file is read once
+// (it must be a regular file of at most kMaxScenarioBytes; it is opened
+// without blocking, so a FIFO is refused, not waited on) and parsed once:
+// every cell is built from the one tree. Throws ScenarioError for bad input
+// (file:line: key: what), Interrupted when StopRequested() (core/stop.h)
+// while building the cells. Thread-safe (no shared state); allocates the
+// plan.
 ScenarioPlan LoadPlan(const std::string& path, const std::vector<std::string>& overrides);
+
+// LoadPlan() on `text` as if it were the content of `path` (which is only
+// named in errors and used to resolve relative trace paths). For tests and
+// the fuzz target.
+ScenarioPlan LoadPlanFromText(const std::string& path, const std::string& text,
+                              const std::vector<std::string>& overrides);
 
 // " (did you mean 'x'?)" when one of `candidates` is close to `word` (edit
 // distance), else "".
