@@ -1,6 +1,5 @@
 #include "sluice/analysis/plot.h"
 
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -121,22 +120,6 @@ void ReadRunInfo(const json& report, RunInfo* info) {
   info->started = text(report, {"environment", "started_utc"});
   info->command_line = text(report, {"environment", "command_line"});
   info->broker_note = text(report, {"broker_note"});
-  if (info->description.empty()) {
-    // Older reports do not carry the description: the scenario file does,
-    // when it is still where the run read it.
-    const std::string file = text(report, {"scenario", "file"});
-    std::error_code ec;
-    if (!file.empty() && fs::is_regular_file(file, ec)) {
-      try {
-        YAML::Node scenario = YAML::LoadFile(file);
-        if (scenario["description"] && scenario["description"].IsScalar()) {
-          info->description = scenario["description"].as<std::string>();
-        }
-      } catch (const YAML::Exception&) {
-        // The description is a nicety; the page is drawn without it.
-      }
-    }
-  }
 }
 
 bool KindBefore(const std::string& a, const std::string& b) {

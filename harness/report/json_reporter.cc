@@ -52,6 +52,7 @@ Json ScenarioJson(const ScenarioPlan& plan) {
   const Scenario& s = plan.base;
   Json j;
   j["name"] = s.name;
+  j["description"] = s.description;
   j["file"] = s.file;
   j["seed"] = s.seed;
   j["duration_s"] = Seconds(s.duration_ns);

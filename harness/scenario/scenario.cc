@@ -655,6 +655,7 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
   s.file = ctx.file();
   s.name = top.Has("name") ? ReadName(ctx, top.Get("name"), "name")
                            : std::filesystem::path(ctx.file()).stem().string();
+  if (top.Has("description")) s.description = ScalarOf(ctx, top.Get("description"), "description", "a line of text");
   if (top.Has("seed")) {
     s.seed = static_cast<uint64_t>(
         ReadInt(ctx, top.Get("seed"), "seed", 0, std::numeric_limits<int64_t>::max()));

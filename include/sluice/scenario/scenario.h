@@ -217,6 +217,7 @@ struct ExpectationSpec {
 struct Scenario {
   std::string file;
   std::string name;
+  std::string description;  // one line for people: report headers, report.json
   uint64_t seed = 1;
   int64_t duration_ns = 10'000'000'000;  // measured part of the run
   int64_t warmup_ns = 0;                 // before it, excluded from statistics
