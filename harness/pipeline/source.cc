@@ -346,7 +346,8 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
     // Count what the schedule still held: the events the run never got to.
     uint64_t unsent = 0;
     while (more && event.intended_ns < end_ns_) {
-      if (++unsent % kCountStopEvery == 0 && stop.load(std::memory_order_relaxed)) break;
+      if (unsent % kCountStopEvery == kCountStopEvery - 1 && stop.load(std::memory_order_relaxed)) break;
+      ++unsent;
       CountScheduled(event);
       stream_->Discard(event);
       more = stream_->Next(&event);

@@ -820,6 +820,8 @@ TEST(SourceTest, StopEndsTheRunAtAnyRate) {
       done.get();
       const SourceCounters& c = source.counters();
       EXPECT_LT(c.scheduled.Get(), 100'000'000'000u);
+      // What it counted adds up, even cut short.
+      EXPECT_EQ(c.generated.Get() + c.unsent.Get(), c.scheduled.Get());
       if (!behind_from_start) {
         EXPECT_GT(c.generated.Get(), 0u);
       }
