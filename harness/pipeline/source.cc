@@ -203,7 +203,7 @@ void EventGenerator::Next(Event* event) {
 
 int64_t Source::ReleaseInterval(double rate) {
   constexpr int64_t kMinNs = 100'000, kMaxNs = 500'000;
-  constexpr double kEvents = 32;
+  constexpr double kEvents = 64;
   if (!(rate > 0)) return kMaxNs;
   return std::clamp<int64_t>(static_cast<int64_t>(kEvents / rate * 1e9), kMinNs, kMaxNs);
 }
