@@ -1,13 +1,26 @@
 #include "sluice/cli/bench.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
+#include <sstream>
+#include <thread>
 
 #include "sluice/analysis/statistics.h"
 #include "sluice/cli/app.h"
 #include "sluice/pipeline/kafka_client.h"
+#include "sluice/pipeline/paced_producer.h"
 #include "sluice/report/expectation.h"
 #include "sluice/report/reporter.h"
 #include "sluice/pipeline/runner.h"
@@ -35,20 +48,299 @@ Scenario Variant(const BenchArgs& args, const std::string& pipeline, int threads
   return s;
 }
 
+// `sluice broker` as a child process, so that the cluster's CPU is not in
+// the figures of sluice's process. Set-up only; throws KafkaSetupError.
+class BrokerProcess {
+ public:
+  // `topic` (NAME:PARTITIONS) is created at start: the mock cluster does
+  // not serve the Admin API's CreateTopics.
+  BrokerProcess(const std::string& binary, int brokers, const std::string& topic) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw KafkaSetupError("cannot start the broker process: pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    const std::string count = std::to_string(brokers);
+    std::vector<std::string> words = {binary, "broker", "--brokers", count, "--topic", topic};
+    std::vector<char*> argv;
+    for (auto& w : words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    if (rc != 0) {
+      close(fds[0]);
+      pid_ = -1;
+      throw KafkaSetupError("cannot start " + binary + " broker: " + std::strerror(rc));
+    }
+    // Its first line is the bootstrap list.
+    std::string line;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+      pollfd p{fds[0], POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char buffer[256];
+      const ssize_t n = read(fds[0], buffer, sizeof buffer);
+      if (n <= 0) break;
+      line.append(buffer, static_cast<size_t>(n));
+    }
+    close(fds[0]);
+    const size_t end = line.find('\n');
+    if (end == std::string::npos || end == 0) {
+      Stop();
+      throw KafkaSetupError("the broker process (" + binary + " broker) printed no bootstrap list");
+    }
+    bootstrap_ = line.substr(0, end);
+  }
+  ~BrokerProcess() { Stop(); }
+  BrokerProcess(const BrokerProcess&) = delete;
+  BrokerProcess& operator=(const BrokerProcess&) = delete;
+
+  const std::string& bootstrap() const { return bootstrap_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  void Stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    // `sluice broker` looks at its flag every 100 ms; a stuck one is killed.
+    for (int i = 0; i < 50; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  pid_t pid_ = -1;
+  std::string bootstrap_;
+};
+
+double CpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// One rate's cell: the scenario at that rate.
+Scenario RateCell(const BenchArgs& args, const std::string& file, const std::string& rate) {
+  std::vector<std::string> sets = args.overrides;
+  sets.push_back("source.synthetic.rate=" + rate);
+  ScenarioPlan plan = LoadValidatedPlan(file, sets);
+  Scenario s = plan.cells.at(0);
+  if (s.source_kind != SourceKind::kSynthetic) {
+    SourceLocation where;
+    where.file = s.file;
+    throw ScenarioError(where, "source", "bench --cpu needs a synthetic source");
+  }
+  if (s.pipeline != PipelineKind::kQueued) {
+    SourceLocation where;
+    where.file = s.file;
+    throw ScenarioError(where, "pipeline", "bench --cpu measures the queued pipeline");
+  }
+  ValidateKafkaProperties(s);
+  SourceLocation where;
+  where.origin = "sluice bench --cpu";
+  s.parameters = {{"source.synthetic.rate", rate, where}};
+  return s;
+}
+
+struct CpuRun {
+  double cpu_s = 0;
+  uint64_t delivered = 0;
+  double per_million() const { return delivered ? cpu_s / static_cast<double>(delivered) * 1e6 : 0; }
+};
+
+int BenchCpuCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
+                    const std::atomic<bool>& interrupted) {
+  const std::string file = args.scenario_file.empty() ? kBenchCpuScenario : args.scenario_file;
+  if (args.rates.empty()) {
+    err << "sluice: error: bench --cpu needs at least one rate\n";
+    return kExitUsage;
+  }
+  ScenarioPlan plan;
+  try {
+    for (const auto& rate : args.rates) plan.cells.push_back(RateCell(args, file, rate));
+  } catch (const ScenarioError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  plan.base = plan.cells.front();
+  plan.base.repeat = args.repetitions;
+  plan.swept_keys = {"source.synthetic.rate"};
+
+  std::unique_ptr<BrokerProcess> broker;
+  std::string bootstrap = args.bootstrap;
+  try {
+    if (bootstrap.empty()) {
+      // One topic for every run, made by the broker itself; the mock keeps
+      // only the newest batches of each partition, so it never fills up.
+      const std::string topic = plan.base.topic.name + ".bench";
+      broker = std::make_unique<BrokerProcess>(
+          args.sluice_binary, plan.base.broker.brokers,
+          topic + ":" + std::to_string(plan.base.topic.partitions));
+      for (Scenario& cell : plan.cells) {
+        cell.topic.name = topic;
+        cell.topic.reuse = true;
+      }
+      bootstrap = broker->bootstrap();
+      err << "bench: cluster: sluice broker, pid " << broker->pid() << ", " << bootstrap << "\n";
+    }
+    CheckCluster(bootstrap, plan.base.broker.connect_timeout_ns);
+  } catch (const KafkaSetupError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return kExitRunFailed;
+  }
+
+  RunOutputs outputs;
+  if (!PrepareOutputs(plan, args.results_root, args.command_line, args.overrides, bootstrap, err,
+                      &outputs)) {
+    return kExitResultsUnwritable;
+  }
+  RunOptions options;
+  options.run_id = outputs.stamp;
+  options.bootstrap = bootstrap;
+  options.interrupted = &interrupted;
+  Runner runner(options);
+
+  const size_t rates = plan.cells.size();
+  std::vector<CellResult> results;
+  std::vector<std::vector<CpuRun>> sluice_runs(rates), paced_runs(rates);
+  std::ostringstream csv;
+  csv << "rate,repetition,variant,delivered,cpu_s,cpu_s_per_million,source_lag_p50_ms,"
+         "source_lag_p99_ms,source_lag_max_ms\n";
+  bool failed = false;
+  for (int r = 0; r < args.repetitions && !interrupted.load(); ++r) {
+    for (size_t k = 0; k < rates && !interrupted.load(); ++k) {
+      const Scenario& cell = plan.cells[k];
+      const std::string& rate = args.rates[k];
+      // Alternate which goes first, so a drift of the machine hits both.
+      for (int turn = 0; turn < 2 && !interrupted.load(); ++turn) {
+        const bool sluice_turn = (turn == 0) == (r % 2 == 0);
+        err << "bench: repetition " << r + 1 << "/" << args.repetitions << ", " << rate << ", "
+            << (sluice_turn ? "sluice" : "paced") << "\n";
+        char row[256];
+        if (sluice_turn) {
+          CellResult result = runner.RunCell(cell, static_cast<int>(k), static_cast<int>(rates), r);
+          if (!result.error.empty()) {
+            failed = true;
+            err << "sluice: bench cell failed: " << result.error << "\n";
+          } else {
+            CpuRun run{result.cpu_user_s + result.cpu_system_s, result.delivered};
+            sluice_runs[k].push_back(run);
+            const LatencyHistogram* lag = result.source_lag.get();
+            std::snprintf(row, sizeof row, "%s,%d,sluice,%llu,%.4f,%.4f,%.4f,%.4f,%.4f\n",
+                          rate.c_str(), r, static_cast<unsigned long long>(run.delivered), run.cpu_s,
+                          run.per_million(), lag ? lag->ValueAtPercentile(50) / 1e6 : 0.0,
+                          lag ? lag->ValueAtPercentile(99) / 1e6 : 0.0, lag ? lag->Max() / 1e6 : 0.0);
+            csv << row;
+          }
+          results.push_back(std::move(result));
+        } else {
+          try {
+            // A topic of its own, as sluice's cells get (on the broker
+            // process: the one topic it made).
+            TopicSpec spec = cell.topic;
+            const std::string topic = spec.reuse ? spec.name
+                                                 : cell.topic.name + "." + outputs.stamp + ".paced.c" +
+                                                       std::to_string(k) + "r" + std::to_string(r);
+            const double cpu_before = CpuSeconds();
+            CreateTopicOnCluster(bootstrap, spec, topic, cell.broker.connect_timeout_ns);
+            PacedResult paced = RunPacedProducer(cell, bootstrap, topic, interrupted);
+            CpuRun run{CpuSeconds() - cpu_before, paced.delivered};
+            if (paced.failed + paced.purged + paced.unsent > 0) {
+              err << "bench: the paced producer failed " << paced.failed << ", left "
+                  << paced.purged << " unresolved and " << paced.unsent << " unsent\n";
+            }
+            paced_runs[k].push_back(run);
+            std::snprintf(row, sizeof row, "%s,%d,paced,%llu,%.4f,%.4f,,,\n", rate.c_str(), r,
+                          static_cast<unsigned long long>(run.delivered), run.cpu_s, run.per_million());
+            csv << row;
+          } catch (const std::exception& e) {
+            failed = true;
+            err << "sluice: bench paced producer failed: " << e.what() << "\n";
+          }
+        }
+      }
+    }
+  }
+
+  out << "CPU per million delivered events: sluice's queued pipeline against a plain paced producer\n"
+      << "(" << file << ", " << args.repetitions << " alternating repetitions; cluster "
+      << (broker ? "sluice broker in another process" : bootstrap) << ")\n";
+  char line[320];
+  std::snprintf(line, sizeof line, "%-10s %12s %12s %9s %16s %14s %14s %26s\n", "offered",
+                "sluice s/M", "paced s/M", "ratio", "ratio min..max", "sluice deliv.",
+                "paced deliv.", "source lag p50/p99/max ms");
+  out << line;
+  for (size_t k = 0; k < rates; ++k) {
+    const size_t pairs = std::min(sluice_runs[k].size(), paced_runs[k].size());
+    std::vector<double> s, p, ratios, sd, pd, lag50, lag99, lagmax;
+    for (size_t i = 0; i < pairs; ++i) {
+      s.push_back(sluice_runs[k][i].per_million());
+      p.push_back(paced_runs[k][i].per_million());
+      if (p.back() > 0) ratios.push_back(s.back() / p.back());
+      sd.push_back(static_cast<double>(sluice_runs[k][i].delivered));
+      pd.push_back(static_cast<double>(paced_runs[k][i].delivered));
+    }
+    for (const auto& result : results) {
+      if (result.cell != static_cast<int>(k) || !result.error.empty() || !result.source_lag) continue;
+      lag50.push_back(result.source_lag->ValueAtPercentile(50) / 1e6);
+      lag99.push_back(result.source_lag->ValueAtPercentile(99) / 1e6);
+      lagmax.push_back(result.source_lag->Max() / 1e6);
+    }
+    if (ratios.empty()) continue;
+    auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+    char range[64], lag[64];
+    std::snprintf(range, sizeof range, "%.2f .. %.2f", *lo, *hi);
+    std::snprintf(lag, sizeof lag, "%.3f / %.3f / %.3f", Median(lag50), Median(lag99), Median(lagmax));
+    std::snprintf(line, sizeof line, "%-10s %12.3f %12.3f %9.2f %16s %14.0f %14.0f %26s\n",
+                  args.rates[k].c_str(), Median(s), Median(p), Median(ratios), range, Median(sd),
+                  Median(pd), lag);
+    out << line;
+    if (Median(sd) != Median(pd)) {
+      out << "  note: at " << args.rates[k]
+          << " the two did not deliver the same number of events (see bench-cpu.csv)\n";
+    }
+  }
+  try {
+    outputs.folder->WriteAll(outputs.context, results);
+    outputs.folder->WriteFile("bench-cpu.csv", csv.str());
+  } catch (const ResultsError& e) {
+    err << "sluice: error: " << e.what() << "\n";
+    return kExitResultsUnwritable;
+  }
+  out << "results: " << outputs.folder->path() << "\n";
+  if (interrupted.load()) return kExitRunFailed;
+  return failed ? kExitRunFailed : kExitOk;
+}
 
 }  // namespace
 
 int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
                  const std::atomic<bool>& interrupted) {
+  if (args.repetitions < 1) {
+    err << "sluice: error: bench needs at least one repetition\n";
+    return kExitUsage;
+  }
+  if (args.cpu) return BenchCpuCommand(args, out, err, interrupted);
   if (args.repetitions < 1 || args.compressions.empty()) {
     err << "sluice: error: bench needs at least one repetition and one codec\n";
     return kExitUsage;
   }
+  BenchArgs full = args;
+  if (full.scenario_file.empty()) full.scenario_file = kBenchFullSpeedScenario;
   ScenarioPlan plan;
   try {
     for (const auto& codec : args.compressions) {
-      plan.cells.push_back(Variant(args, "direct", 1, codec));
-      plan.cells.push_back(Variant(args, "queued", args.queued_threads, codec));
+      plan.cells.push_back(Variant(full, "direct", 1, codec));
+      plan.cells.push_back(Variant(full, "queued", args.queued_threads, codec));
     }
   } catch (const ScenarioError& e) {
     err << "sluice: error: " << e.what() << "\n";
@@ -59,8 +351,8 @@ int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
   plan.swept_keys = {"pipeline", "producers.kafka.compression.type"};
 
   RunOutputs outputs;
-  if (!PrepareOutputs(plan, args.results_root, args.command_line, args.overrides, "", err,
-                      &outputs)) {
+  if (!PrepareOutputs(plan, args.results_root, args.command_line, args.overrides, args.bootstrap,
+                      err, &outputs)) {
     return kExitResultsUnwritable;
   }
   const std::string& stamp = outputs.stamp;
@@ -69,6 +361,7 @@ int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
 
   RunOptions options;
   options.run_id = stamp;
+  options.bootstrap = args.bootstrap;
   options.interrupted = &interrupted;
   Runner runner(options);
   std::vector<CellResult> results;

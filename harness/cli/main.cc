@@ -145,15 +145,23 @@ int main(int argc, char** argv) {
   sluice::BenchArgs bench;
   bench.command_line = run.command_line;
   CLI::App* bench_cmd = app.add_subcommand(
-      "bench", "Queued pipeline against the direct librdkafka loop, alternating, on the embedded broker");
-  // --scenario: the stream both pipelines get (default scenarios/bench-pipeline.yaml).
-  bench_cmd->add_option("--scenario", bench.scenario_file, "Base scenario")->capture_default_str();
+      "bench", "Is sluice the bottleneck (queued vs direct at full speed) or the load (--cpu)?");
+  // --scenario: the stream (default scenarios/bench-pipeline.yaml; with --cpu
+  // scenarios/quickstart.yaml).
+  bench_cmd->add_option("--scenario", bench.scenario_file, "Base scenario");
   // --repeat: alternating repetitions; the ratio's median and spread are over them.
   bench_cmd->add_option("--repeat", bench.repetitions, "Repetitions")->capture_default_str();
   // --compression: codecs to compare under (each gets its own direct/queued pairs).
   bench_cmd->add_option("--compression", bench.compressions, "Codecs, e.g. none lz4");
   // --threads: workers of the queued pipeline (direct always has one thread).
   bench_cmd->add_option("--threads", bench.queued_threads, "Queued workers")->capture_default_str();
+  // --cpu: CPU per delivered event of sluice against a plain paced producer,
+  // at fixed rates, against a `sluice broker` in a child process.
+  bench_cmd->add_flag("--cpu", bench.cpu, "Measure CPU per event against a plain paced producer");
+  // --rates: the offered rates of --cpu (default 1k/s 20k/s 100k/s).
+  bench_cmd->add_option("--rates", bench.rates, "Offered rates for --cpu, e.g. 20k/s 100k/s");
+  // --bootstrap: run against this cluster (only sluice's own process is measured).
+  bench_cmd->add_option("--bootstrap", bench.bootstrap, "Kafka bootstrap list host:port,...");
   bench_cmd->add_option("--set", bench.overrides, "Override a key for both pipelines");
   bench_cmd->add_option("--results", bench.results_root, "Results root folder")->capture_default_str();
   std::vector<std::string> compare_inputs;

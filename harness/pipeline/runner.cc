@@ -384,6 +384,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   result.mean_lag_ns = result.generated ? static_cast<double>(sc.lag_sum_ns.Get()) / result.generated : 0;
   result.max_depth = sc.max_depth.Get();
   result.mean_depth = depth_samples ? depth_sum / depth_samples : 0;
+  result.source_lag = std::make_shared<LatencyHistogram>(source.lag());
 
   // Per type: every slot the counters have, named afterwards.
   std::vector<TypeCounts> by_type(types);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <stdexcept>
 #include <thread>
 
@@ -200,6 +201,13 @@ void EventGenerator::Next(Event* event) {
 
 // ------------------------------------------------------------------- pacer
 
+int64_t Source::ReleaseInterval(double rate) {
+  constexpr int64_t kMinNs = 100'000, kMaxNs = 500'000;
+  constexpr double kEvents = 64;
+  if (!(rate > 0)) return kMaxNs;
+  return std::clamp<int64_t>(static_cast<int64_t>(kEvents / rate * 1e9), kMinNs, kMaxNs);
+}
+
 Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t seed)
     : queue_(queue),
       policy_(scenario.queue.when_full),
@@ -209,7 +217,10 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t se
       stream_(owned_stream_.get()),
       counters_(scenario.type_slots()),
       producer_token_(queue.MakeProducerToken()),
-      consumer_token_(queue.MakeConsumerToken()) {}
+      consumer_token_(queue.MakeConsumerToken()),
+      timing_(scenario.timing),
+      release_interval_ns_(ReleaseInterval(scenario.source.rate)),
+      batch_(kMaxBatch) {}
 
 Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream& stream)
     : queue_(queue),
@@ -219,7 +230,12 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream
       stream_(&stream),
       counters_(scenario.type_slots()),
       producer_token_(queue.MakeProducerToken()),
-      consumer_token_(queue.MakeConsumerToken()) {}
+      consumer_token_(queue.MakeConsumerToken()),
+      timing_(scenario.timing),
+      release_interval_ns_(scenario.source_kind == SourceKind::kReplay
+                               ? ReleaseInterval(0)
+                               : ReleaseInterval(scenario.source.rate)),
+      batch_(kMaxBatch) {}
 
 namespace {
 
@@ -229,18 +245,37 @@ constexpr int64_t kLateNs = 1'000'000;
 // the last event of an unloaded run "unsent". Behind by more, the rest of
 // the schedule is unsent.
 constexpr int64_t kEndGraceNs = 10'000'000;
-// How long before an intended time the pacer stops sleeping and spins. With
-// the timer slack set to 1 ns, a sleep overshoots by a few microseconds.
+// Spin timing: how long before an intended time the pacer stops sleeping and
+// spins. With the timer slack set to 1 ns, a sleep overshoots by a few
+// microseconds.
 constexpr int64_t kSpinNs = 20'000;
-// The clock is read at least every this many events while behind schedule.
+// Spin timing: the clock is read at least every this many events while
+// behind schedule.
 constexpr int kClockEvery = 64;
+// No sleep is longer than this, so that `stop` is seen while the schedule
+// has a long gap (a replay's quiet hour).
+constexpr int64_t kLongestSleepNs = 100'000'000;
+// The unsent rest of the schedule is counted event by event (their sizes
+// make the offered bytes); `stop` is looked at every this many.
+constexpr uint64_t kCountStopEvery = 4096;
 
-void WaitUntil(int64_t target_abs_ns) {
+// Sleeps until `target_abs_ns` on the steady clock (CLOCK_MONOTONIC), or
+// kLongestSleepNs, whichever is sooner; EINTR just ends the sleep early.
+void SleepUntil(int64_t target_abs_ns) {
+  const int64_t target = std::min(target_abs_ns, NowNs() + kLongestSleepNs);
+  timespec ts{static_cast<time_t>(target / 1'000'000'000), static_cast<long>(target % 1'000'000'000)};
+  clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+}
+
+// Spin timing: waits until `target_abs_ns`, sleeping until kSpinNs before it
+// and yielding after. False when `stop` was set first.
+bool WaitUntil(int64_t target_abs_ns, const std::atomic<bool>& stop) {
   while (true) {
     int64_t remaining = target_abs_ns - NowNs();
-    if (remaining <= 0) return;
+    if (remaining <= 0) return true;
+    if (stop.load(std::memory_order_relaxed)) return false;
     if (remaining > kSpinNs + 10'000) {
-      std::this_thread::sleep_for(std::chrono::nanoseconds(remaining - kSpinNs));
+      SleepUntil(target_abs_ns - kSpinNs);
     } else {
       std::this_thread::yield();
     }
@@ -269,7 +304,7 @@ void Source::Hand(const Event& event) {
       break;
     }
     case WhenFull::kBlock:
-      break;  // handled in Run(), which knows the deadline
+      break;  // handled by the callers, which know the deadline
   }
   counters_.max_depth.Max(queue_.Depth());
 }
@@ -282,78 +317,36 @@ void Source::CountScheduled(const Event& event) {
   }
 }
 
+void Source::Account(const Event& event, int64_t lag) {
+  lag = std::max<int64_t>(0, lag);
+  counters_.lag_sum_ns.Add(static_cast<uint64_t>(lag));
+  counters_.max_lag_ns.Max(static_cast<uint64_t>(lag));
+  if (lag > kLateNs) counters_.late.Add();
+  if (event.intended_ns >= warmup_ns_) {
+    counters_.generated_measured.Add();
+    counters_.lag_sum_measured_ns.Add(static_cast<uint64_t>(lag));
+    lag_.Record(lag);
+  }
+  counters_.generated.Add();
+  counters_.generated_by_type[event.type].Add();
+  CountScheduled(event);
+}
+
 void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
-  // Precise sleeps: the default 50 us timer slack would delay every event.
+  // Precise sleeps: the default 50 us timer slack would delay every wake-up.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-  const int64_t end_abs = epoch_ns + end_ns_ + kEndGraceNs;
+  deadline_abs_ns_ = epoch_ns + end_ns_ + kEndGraceNs;
   const bool paced = stream_->paced();
   Event event;
   bool more = stream_->Next(&event);
-  int64_t now = NowNs() - epoch_ns;
-  int since_clock = 0;
-  bool stopped = false;
-  while (more && (!paced || event.intended_ns < end_ns_)) {
-    if (!paced) {
-      // No schedule: the event is due the moment the source takes it.
-      now = NowNs() - epoch_ns;
-      if (stop.load(std::memory_order_relaxed)) {
-        stopped = true;
-        break;
-      }
-      if (now >= end_ns_ + kEndGraceNs) break;
-      event.intended_ns = now;
-    } else if (event.intended_ns > now || ++since_clock >= kClockEvery) {
-      since_clock = 0;
-      now = NowNs() - epoch_ns;
-      if (stop.load(std::memory_order_relaxed)) {
-        stopped = true;
-        break;
-      }
-      if (now >= end_ns_ + kEndGraceNs) break;  // behind at the end: the rest is unsent
-      if (event.intended_ns > now) {
-        WaitUntil(epoch_ns + event.intended_ns);
-        now = NowNs() - epoch_ns;
-      }
-    }
-    if (sink_ != nullptr) {
-      sink_->Take(event, now);
-    } else if (policy_ == WhenFull::kBlock && !queue_.TryPush(producer_token_, event)) {
-      counters_.blocked.Add();
-      bool pushed = false;
-      while (!pushed) {
-        int64_t left_us = (end_abs - NowNs()) / 1000;
-        if (left_us <= 0 || stop.load(std::memory_order_relaxed)) break;
-        pushed = queue_.PushBlocking(producer_token_, event, std::min<int64_t>(left_us, 100'000));
-      }
-      if (!pushed) {
-        now = NowNs() - epoch_ns;
-        stopped = stop.load(std::memory_order_relaxed);
-        break;  // this event and the rest are unsent
-      }
-      now = NowNs() - epoch_ns;
-      counters_.max_depth.Max(queue_.Depth());
-    } else if (policy_ != WhenFull::kBlock) {
-      Hand(event);
-    } else {
-      counters_.max_depth.Max(queue_.Depth());
-    }
-    int64_t lag = std::max<int64_t>(0, now - event.intended_ns);
-    counters_.lag_sum_ns.Add(static_cast<uint64_t>(lag));
-    counters_.max_lag_ns.Max(static_cast<uint64_t>(lag));
-    if (lag > kLateNs) counters_.late.Add();
-    if (event.intended_ns >= warmup_ns_) {
-      counters_.generated_measured.Add();
-      counters_.lag_sum_measured_ns.Add(static_cast<uint64_t>(lag));
-    }
-    counters_.generated.Add();
-    counters_.generated_by_type[event.type].Add();
-    CountScheduled(event);
-    more = stream_->Next(&event);
-  }
+  const bool stopped = timing_ == SourceTiming::kSleep && paced
+                           ? RunSleeping(epoch_ns, stop, &event, &more)
+                           : RunSpinning(epoch_ns, stop, &event, &more);
   if (!stopped && paced) {
     // Count what the schedule still held: the events the run never got to.
     uint64_t unsent = 0;
     while (more && event.intended_ns < end_ns_) {
+      if (unsent % kCountStopEvery == kCountStopEvery - 1 && stop.load(std::memory_order_relaxed)) break;
       ++unsent;
       CountScheduled(event);
       stream_->Discard(event);
@@ -363,6 +356,152 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
   }
   // The event in hand (past the end, or never scheduled) goes back.
   if (more) stream_->Discard(event);
+}
+
+bool Source::RunSpinning(int64_t epoch_ns, const std::atomic<bool>& stop, Event* next, bool* more) {
+  const bool paced = stream_->paced();
+  Event& event = *next;
+  int64_t now = NowNs() - epoch_ns;
+  int since_clock = 0;
+  while (*more && (!paced || event.intended_ns < end_ns_)) {
+    if (!paced) {
+      // No schedule: the event is due the moment the source takes it.
+      now = NowNs() - epoch_ns;
+      if (stop.load(std::memory_order_relaxed)) return true;
+      if (now >= end_ns_ + kEndGraceNs) break;
+      event.intended_ns = now;
+    } else if (event.intended_ns > now || ++since_clock >= kClockEvery) {
+      since_clock = 0;
+      now = NowNs() - epoch_ns;
+      if (stop.load(std::memory_order_relaxed)) return true;
+      if (now >= end_ns_ + kEndGraceNs) break;  // behind at the end: the rest is unsent
+      if (event.intended_ns > now) {
+        counters_.wakeups.Add();
+        if (!WaitUntil(epoch_ns + event.intended_ns, stop)) return true;
+        now = NowNs() - epoch_ns;
+      }
+    }
+    if (sink_ != nullptr) {
+      sink_->Take(event, now);
+    } else if (policy_ == WhenFull::kBlock && !queue_.TryPush(producer_token_, event)) {
+      counters_.blocked.Add();
+      bool pushed = false;
+      while (!pushed) {
+        int64_t left_us = (deadline_abs_ns_ - NowNs()) / 1000;
+        if (left_us <= 0 || stop.load(std::memory_order_relaxed)) break;
+        pushed = queue_.PushBlocking(producer_token_, event, std::min<int64_t>(left_us, 100'000));
+      }
+      if (!pushed) return stop.load(std::memory_order_relaxed);  // this event and the rest are unsent
+      now = NowNs() - epoch_ns;
+      counters_.max_depth.Max(queue_.Depth());
+    } else if (policy_ != WhenFull::kBlock) {
+      Hand(event);
+    } else {
+      counters_.max_depth.Max(queue_.Depth());
+    }
+    Account(event, now - event.intended_ns);
+    *more = stream_->Next(&event);
+  }
+  return false;
+}
+
+size_t Source::HandBatch(size_t n, int64_t epoch_ns, const std::atomic<bool>& stop, bool* stopped) {
+  Event* batch = batch_.data();
+  if (sink_ != nullptr) {
+    // Direct: the sink produces each event on this thread; each one's lag is
+    // taken when the sink gets it.
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t now = NowNs() - epoch_ns;
+      sink_->Take(batch[i], now);
+      Account(batch[i], now - batch[i].intended_ns);
+    }
+    return n;
+  }
+  // One bulk push for as many as there is room for: one wake-up of one
+  // worker for the whole batch.
+  const size_t pushed = queue_.TryPushBulk(producer_token_, batch, n);
+  int64_t now = NowNs() - epoch_ns;
+  size_t handed = pushed;
+  if (pushed < n) {
+    switch (policy_) {
+      case WhenFull::kDropNewest:
+        for (size_t i = pushed; i < n; ++i) {
+          counters_.dropped_newest.Add();
+          counters_.dropped_by_type[batch[i].type].Add();
+          stream_->Discard(batch[i]);
+        }
+        handed = n;
+        break;
+      case WhenFull::kDropOldest:
+        for (size_t i = pushed; i < n; ++i) Hand(batch[i]);
+        now = NowNs() - epoch_ns;
+        handed = n;
+        break;
+      case WhenFull::kBlock:
+        break;  // below: each of the rest waits for room on its own
+    }
+  }
+  counters_.max_depth.Max(queue_.Depth());
+  for (size_t i = 0; i < handed; ++i) Account(batch[i], now - batch[i].intended_ns);
+  // Block: the rest wait for room one by one, until the end of the run.
+  for (size_t i = handed; i < n; ++i) {
+    if (!queue_.TryPush(producer_token_, batch[i])) {
+      counters_.blocked.Add();
+      bool pushed_one = false;
+      while (!pushed_one) {
+        int64_t left_us = (deadline_abs_ns_ - NowNs()) / 1000;
+        if (left_us <= 0) break;
+        if (stop.load(std::memory_order_relaxed)) {
+          *stopped = true;
+          break;
+        }
+        pushed_one = queue_.PushBlocking(producer_token_, batch[i], std::min<int64_t>(left_us, 100'000));
+      }
+      if (!pushed_one) return i;  // this event and the rest are unsent
+    }
+    counters_.max_depth.Max(queue_.Depth());
+    Account(batch[i], NowNs() - epoch_ns - batch[i].intended_ns);
+  }
+  return n;
+}
+
+bool Source::RunSleeping(int64_t epoch_ns, const std::atomic<bool>& stop, Event* next, bool* more) {
+  Event& event = *next;
+  int64_t now = NowNs() - epoch_ns;
+  int64_t last_wake = now - release_interval_ns_;
+  while (*more && event.intended_ns < end_ns_) {
+    if (stop.load(std::memory_order_relaxed)) return true;
+    if (now >= end_ns_ + kEndGraceNs) return false;  // behind at the end: the rest is unsent
+    if (event.intended_ns > now) {
+      // Not due yet: sleep until it is, but at least one interval after the
+      // last wake-up, so that at high rates each wake-up releases a batch.
+      SleepUntil(epoch_ns + std::max(event.intended_ns, last_wake + release_interval_ns_));
+      counters_.wakeups.Add();
+      now = NowNs() - epoch_ns;
+      if (event.intended_ns <= now) last_wake = now;
+      continue;
+    }
+    // Everything due by `now`, in order, at most a batch.
+    size_t n = 0;
+    while (*more && n < kMaxBatch && event.intended_ns <= now && event.intended_ns < end_ns_) {
+      batch_[n++] = event;
+      *more = stream_->Next(&event);
+    }
+    bool stopped = false;
+    const size_t handed = HandBatch(n, epoch_ns, stop, &stopped);
+    if (handed < n) {
+      // Blocked until the end (or stopped): the rest of the batch is unsent,
+      // and so is the rest of the schedule (counted by Run()).
+      if (!stopped) {
+        for (size_t i = handed; i < n; ++i) CountScheduled(batch_[i]);
+        counters_.unsent.Add(n - handed);
+      }
+      for (size_t i = handed; i < n; ++i) stream_->Discard(batch_[i]);
+      return stopped;
+    }
+    now = NowNs() - epoch_ns;
+  }
+  return false;
 }
 
 }  // namespace sluice

@@ -58,6 +58,10 @@ const char* ToString(ArrivalKind kind) {
   return "?";
 }
 
+const char* ToString(SourceTiming timing) {
+  return timing == SourceTiming::kSpin ? "spin" : "sleep";
+}
+
 const char* ToString(WhenFull policy) {
   switch (policy) {
     case WhenFull::kDropNewest: return "drop_newest";
@@ -724,7 +728,12 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
   }
 
   {
-    MapReader src(ctx, top.Require("source"), "source", {"synthetic", "replay"});
+    MapReader src(ctx, top.Require("source"), "source", {"synthetic", "replay", "timing"});
+    if (src.Has("timing")) {
+      s.timing = ReadChoice<SourceTiming>(ctx, src.Get("timing"), "source.timing",
+                                          {{"sleep", SourceTiming::kSleep},
+                                           {"spin", SourceTiming::kSpin}});
+    }
     if (src.Has("replay")) {
       if (src.Has("synthetic")) {
         ctx.Fail(src.Get("replay"), "source.replay",

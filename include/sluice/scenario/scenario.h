@@ -137,6 +137,12 @@ struct ReplaySourceSpec {
 
 enum class SourceKind { kSynthetic, kReplay };
 
+// How the source waits for intended times (source.timing, see source.h).
+// sleep: it sleeps between wake-ups and releases what is due in small
+// batches. spin: it spins and yields up to each event's time (sub-
+// microsecond release, about a core of CPU whatever the rate).
+enum class SourceTiming { kSleep, kSpin };
+
 // queued: source -> bounded queue -> producer workers (the harness under
 // test). direct: the source thread calls produce() itself, no queue and no
 // workers: the plain librdkafka loop (rdkafka_performance's shape, and the
@@ -226,6 +232,7 @@ struct Scenario {
   SyntheticSourceSpec source;
   SourceKind source_kind = SourceKind::kSynthetic;
   ReplaySourceSpec replay;  // source_kind == kReplay
+  SourceTiming timing = SourceTiming::kSleep;
   PipelineKind pipeline = PipelineKind::kQueued;
   QueueSpec queue;
   ProducerSpec producers;
@@ -290,6 +297,7 @@ const char* ToString(PipelineKind kind);
 const char* ToString(PayloadFormat format);
 const char* ToString(TimeFormat format);
 const char* ToString(BadLinePolicy policy);
+const char* ToString(SourceTiming timing);
 
 }  // namespace sluice
 

@@ -577,5 +577,45 @@ TEST(BoundedQueueContendedTest, BlockDropsNothingAndEverythingIsPopped) {
   EXPECT_EQ(r.popped, r.attempted);
 }
 
+// Only one idle consumer waits on the queue itself; the others wait to be
+// called in. An item pushed while the one that waited is busy with what it
+// took must still go to an idle consumer at once, not after its time-out.
+// (The 60 s time-out and the 30 s bound make a missed wake-up fail the test
+// rather than slow it: they are no timing goal.)
+TEST(BoundedQueueTest, AnIdleConsumerTakesWhatArrivesWhileTheWaiterIsBusy) {
+  BoundedQueue<int> queue(16);
+  auto producer = queue.MakeProducerToken();
+  constexpr int64_t kLongUs = 60'000'000;
+  // Two consumers each take one item and are then busy for good. A pop may
+  // come back empty (a helper called in for an item another took): look
+  // again, as a worker does.
+  auto consumer = [&] {
+    auto token = queue.MakeConsumerToken();
+    int item = 0;
+    while (queue.PopBulk(token, &item, 1, kLongUs) == 0) {
+    }
+    return item;
+  };
+  auto a = std::async(std::launch::async, consumer);
+  auto b = std::async(std::launch::async, consumer);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // both wait
+  ASSERT_TRUE(queue.TryPush(producer, 1));
+  // One of them takes item 1 and is busy from then on.
+  const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (a.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready &&
+         b.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
+    ASSERT_LT(std::chrono::steady_clock::now(), guard) << "nobody took item 1";
+  }
+  const bool a_first = a.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  std::future<int>& first = a_first ? a : b;
+  std::future<int>& second = a_first ? b : a;
+  EXPECT_EQ(first.get(), 1);
+  // The other one, waiting on the queue or as the helper, takes item 2 at
+  // once, not after its 60 s time-out.
+  ASSERT_TRUE(queue.TryPush(producer, 2));
+  ASSERT_EQ(second.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(second.get(), 2);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -661,5 +661,174 @@ TEST(SourceTest, StopEndsTheRun) {
   EXPECT_EQ(c.scheduled.Get(), c.generated.Get());
 }
 
+// The sleeping pacer (the default timing) at 100k/s for 100 ms, with a
+// consumer that stamps each event when it takes it.
+struct Taken {
+  Event event;
+  int64_t taken_ns;  // since the epoch
+};
+
+std::vector<Taken> RunWithConsumer(Source& source, BoundedQueue<Event>& queue, int64_t epoch) {
+  std::atomic<bool> stop{false}, done{false};
+  std::vector<Taken> taken;
+  taken.reserve(20000);
+  std::thread consumer([&] {
+    auto token = queue.MakeConsumerToken();
+    Event buffer[64];
+    while (true) {
+      const bool finished = done.load();
+      size_t n = queue.PopBulk(token, buffer, 64, 1000);
+      const int64_t now = NowNs() - epoch;
+      for (size_t i = 0; i < n; ++i) taken.push_back({buffer[i], now});
+      if (n == 0 && finished) break;
+    }
+  });
+  source.Run(epoch, stop);
+  done = true;
+  consumer.join();
+  return taken;
+}
+
+Scenario FastScenario(SourceTiming timing) {
+  Scenario s = PacerScenario(WhenFull::kDropNewest);
+  s.source = Spec(ArrivalKind::kConstant, 100'000);
+  s.warmup_ns = 20 * kMs;
+  s.duration_ns = 80 * kMs;  // 10,000 events, 10 us apart
+  s.queue.capacity = 20'000;
+  s.timing = timing;
+  return s;
+}
+
+TEST(SourceTest, ReleaseIntervalFollowsTheRate) {
+  EXPECT_EQ(Source::ReleaseInterval(1000), 500'000);       // events 1 ms apart: their own wake-ups
+  EXPECT_EQ(Source::ReleaseInterval(20'000), 500'000);
+  EXPECT_EQ(Source::ReleaseInterval(100'000), 500'000);
+  EXPECT_EQ(Source::ReleaseInterval(200'000), 320'000);    // 64 events
+  EXPECT_EQ(Source::ReleaseInterval(1'000'000), 100'000);
+  EXPECT_EQ(Source::ReleaseInterval(1e9), 100'000);
+  EXPECT_EQ(Source::ReleaseInterval(0), 500'000);          // a replay
+}
+
+TEST(SourceTest, SleepingPacerReleasesBatchesInOrderNeverEarly) {
+  const Scenario scenario = FastScenario(SourceTiming::kSleep);
+  BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
+  Source source(scenario, queue, scenario.seed);
+  const int64_t epoch = NowNs() + kMs;
+  const std::vector<Taken> taken = RunWithConsumer(source, queue, epoch);
+  const SourceCounters& c = source.counters();
+
+  EXPECT_EQ(c.scheduled.Get(), 10'000u);
+  EXPECT_EQ(c.generated.Get() + c.unsent.Get(), c.scheduled.Get());
+  EXPECT_EQ(c.dropped_newest.Get(), 0u);
+  ASSERT_EQ(taken.size(), c.generated.Get());
+  for (size_t i = 0; i < taken.size(); ++i) {
+    const Event& e = taken[i].event;
+    // In order, each with its own place on the schedule...
+    ASSERT_EQ(e.seq, i);
+    ASSERT_EQ(e.intended_ns, static_cast<int64_t>(i) * 10'000);
+    // ... and never handed over before it was due.
+    ASSERT_GE(taken[i].taken_ns, e.intended_ns) << "seq " << i;
+  }
+  // Batches: far fewer wake-ups than events (one per 500 us at most, and a
+  // slow machine only makes them fewer).
+  EXPECT_GT(c.wakeups.Get(), 0u);
+  EXPECT_LT(c.wakeups.Get(), c.generated.Get() / 4);
+}
+
+TEST(SourceTest, SpinningPacerReleasesInOrderNeverEarly) {
+  const Scenario scenario = FastScenario(SourceTiming::kSpin);
+  BoundedQueue<Event> queue(static_cast<size_t>(scenario.queue.capacity));
+  Source source(scenario, queue, scenario.seed);
+  const int64_t epoch = NowNs() + kMs;
+  const std::vector<Taken> taken = RunWithConsumer(source, queue, epoch);
+  ASSERT_EQ(taken.size(), source.counters().generated.Get());
+  ASSERT_GT(taken.size(), 0u);
+  for (size_t i = 0; i < taken.size(); ++i) {
+    ASSERT_EQ(taken[i].event.seq, i);
+    ASSERT_EQ(taken[i].event.intended_ns, static_cast<int64_t>(i) * 10'000);
+    ASSERT_GE(taken[i].taken_ns, taken[i].event.intended_ns) << "seq " << i;
+  }
+  EXPECT_EQ(source.lag().TotalCount(), static_cast<int64_t>(source.counters().generated_measured.Get()));
+}
+
+TEST(SourceTest, LagIsRecordedForMeasuredEvents) {
+  // 150 ms behind from the start: the first events are handed over at least
+  // that late; the warm-up (50 ms, events 0..249) is not in the histogram.
+  for (SourceTiming timing : {SourceTiming::kSleep, SourceTiming::kSpin}) {
+    Scenario scenario = PacerScenario(WhenFull::kBlock);
+    scenario.queue.capacity = 2000;
+    scenario.timing = timing;
+    BoundedQueue<Event> queue(2000);
+    Source source(scenario, queue, scenario.seed);
+    RunSource(source, NowNs() - 150 * kMs);
+    const SourceCounters& c = source.counters();
+    SCOPED_TRACE(ToString(timing));
+    ExpectScheduleCounts(c);
+    EXPECT_EQ(c.generated.Get(), kRunEvents);
+    EXPECT_EQ(c.generated_measured.Get(), 750u);
+    const LatencyHistogram& lag = source.lag();
+    EXPECT_EQ(lag.TotalCount(), 750);
+    // Event 250 (intended at 50 ms) was due 100 ms before the run started.
+    EXPECT_GE(lag.Max(), 100 * kMs);
+    EXPECT_LE(lag.Max(), static_cast<int64_t>(c.max_lag_ns.Get()));
+    EXPECT_GE(c.max_lag_ns.Get(), static_cast<uint64_t>(150 * kMs));
+    // The histogram's sum and the counter's agree (exact mean).
+    EXPECT_NEAR(lag.Mean() * 750, static_cast<double>(c.lag_sum_measured_ns.Get()), 750.0);
+    const std::vector<Event> events = DrainEvents(queue);
+    EXPECT_EQ(Seqs(events), Range(0, kRunEvents));
+    ExpectOnSchedule(events);
+  }
+}
+
+TEST(SourceTest, SleepingPacerBlockCountsTheRestUnsent) {
+  // As BlockWithoutConsumerStopsAtTheEndAndCountsTheRestUnsent, but with a
+  // batch that only partly fits: the rest of the batch is unsent too.
+  Scenario scenario = FastScenario(SourceTiming::kSleep);
+  scenario.queue.when_full = WhenFull::kBlock;
+  BoundedQueue<Event> queue(100);
+  Source source(scenario, queue, scenario.seed);
+  RunSource(source, NowNs());
+  const SourceCounters& c = source.counters();
+  EXPECT_EQ(c.scheduled.Get(), 10'000u);
+  EXPECT_EQ(c.generated.Get(), 100u);
+  EXPECT_EQ(c.unsent.Get(), 10'000u - 100);
+  EXPECT_EQ(c.blocked.Get(), 1u);
+  EXPECT_EQ(Seqs(DrainEvents(queue)), Range(0, 100));
+}
+
+// Run() returns soon after `stop` at an absurd rate, in both timings and
+// while it counts the unsent rest of a schedule of 10^11 events. The bound
+// is a robustness bound (the test must not hang), not a timing goal.
+TEST(SourceTest, StopEndsTheRunAtAnyRate) {
+  for (SourceTiming timing : {SourceTiming::kSleep, SourceTiming::kSpin}) {
+    for (bool behind_from_start : {false, true}) {
+      SCOPED_TRACE(std::string(ToString(timing)) + (behind_from_start ? ", counting unsent" : ""));
+      Scenario scenario = PacerScenario(WhenFull::kDropNewest);
+      scenario.source.rate = 1e9;
+      scenario.warmup_ns = 0;
+      scenario.duration_ns = 100 * kSecond;
+      scenario.timing = timing;
+      BoundedQueue<Event> queue(kRunCapacity);
+      Source source(scenario, queue, scenario.seed);
+      std::atomic<bool> stop{false};
+      // Behind from the start: the run is over before it began, and Run()
+      // goes straight to counting the 10^11 events it never sent.
+      const int64_t epoch = behind_from_start ? NowNs() - 200 * kSecond : NowNs();
+      auto done = std::async(std::launch::async, [&] { source.Run(epoch, stop); });
+      EXPECT_EQ(done.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+      stop = true;
+      ASSERT_EQ(done.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+      done.get();
+      const SourceCounters& c = source.counters();
+      EXPECT_LT(c.scheduled.Get(), 100'000'000'000u);
+      // What it counted adds up, even cut short.
+      EXPECT_EQ(c.generated.Get() + c.unsent.Get(), c.scheduled.Get());
+      if (!behind_from_start) {
+        EXPECT_GT(c.generated.Get(), 0u);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice

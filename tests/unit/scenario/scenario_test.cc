@@ -378,5 +378,17 @@ TEST(ShippedScenarios, AllValidate) {
   EXPECT_GE(seen, 7);
 }
 
+TEST_F(ScenarioFile, SourceTimingIsSleepUnlessSetToSpin) {
+  EXPECT_EQ(LoadPlan(Write(kValid), {}).cells[0].timing, SourceTiming::kSleep);
+  const std::string spin = Replace(kValid, "source:\n", "source:\n  timing: spin\n");
+  EXPECT_EQ(LoadPlan(Write(spin), {}).cells[0].timing, SourceTiming::kSpin);
+  EXPECT_EQ(LoadPlan(Write(kValid), {"source.timing=spin"}).cells[0].timing, SourceTiming::kSpin);
+  ScenarioError e = ErrorOf(Replace(kValid, "source:\n", "source:\n  timing: spinn\n"));
+  EXPECT_EQ(e.key(), "source.timing");
+  EXPECT_EQ(e.where().line, 9);
+  EXPECT_NE(e.message().find("sleep | spin"), std::string::npos) << e.what();
+  EXPECT_NE(e.message().find("did you mean 'spin'"), std::string::npos) << e.what();
+}
+
 }  // namespace
 }  // namespace sluice
