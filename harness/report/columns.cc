@@ -146,8 +146,8 @@ std::vector<Column> BuildColumns() {
   const char* kKindText[] = {
       "intended time -> delivery report", "intended time -> taken by a worker",
       "start of the produce() call librdkafka accepted -> delivery report",
-      "taken by a worker -> start of the produce() call librdkafka accepted, QUEUE_FULL waits "
-      "included"};
+      ("taken by a worker -> start of the produce() call librdkafka accepted, QUEUE_FULL waits "
+       "included")};
   for (int k = 0; k < 4; ++k) {
     b.group = std::string("latency.") + kKinds[k] + ": " + kKindText[k] + ", of measured delivered events";
     const std::string prefix = std::string("latency.") + kKinds[k] + ".";
