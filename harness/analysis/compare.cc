@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "sluice/core/exit_codes.h"
+#include "sluice/core/stop.h"
 #include "sluice/analysis/statistics.h"
 #include "sluice/report/csv.h"
 #include "sluice/report/expression.h"
@@ -35,12 +36,30 @@ std::string JoinWords(const std::vector<std::string>& words, const char* sep = "
 
 // ---- reading --------------------------------------------------------------
 
+// A report.csv of 10,000 cells is about 30 MB: anything far larger is not a
+// report, and a device or a FIFO (/dev/zero, a pipe) never ends.
+constexpr uintmax_t kMaxReportFileBytes = 256u << 20;
+
 std::string ReadWhole(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::is_regular_file(status)) {
+    throw CompareError(path + ": not a regular file: give a report.csv or a results folder");
+  }
+  if (fs::file_size(path, ec) > kMaxReportFileBytes) {
+    throw CompareError(path + ": larger than " + std::to_string(kMaxReportFileBytes >> 20) +
+                       " MiB: not a sluice report");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CompareError(path + ": cannot read it");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string text;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxReportFileBytes) throw CompareError(path + ": grew while read: not a sluice report");
+    ThrowIfStopRequested();
+  }
+  return text;
 }
 
 size_t IndexOf(const std::vector<std::string>& header, const std::string& column) {

@@ -306,6 +306,19 @@ TEST(Robustness, NonRegularScenariosAreRefusedWithExit2) {
   }
 }
 
+TEST(Robustness, CompareRefusesDevicesAndFifosWithExit2) {
+  TempDir dir;
+  const fs::path fifo = dir.path() / "report.csv";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // /dev/zero never ends and a FIFO with no writer never answers: both are
+  // refused before a byte is read, as is a results folder holding either.
+  for (const std::string& path : {std::string("/dev/zero"), fifo.string(), dir.path().string()}) {
+    Process p({"compare", path, path}, dir.path() / "o.txt");
+    EXPECT_EQ(p.Wait(), 2) << path << ": " << p.Output();
+    EXPECT_NE(p.Output().find("not a regular file"), std::string::npos) << p.Output();
+  }
+}
+
 TEST(Robustness, AFifoScenarioIsRefusedAndNotWaitedOn) {
   TempDir dir;
   fs::path fifo = dir.path() / "fifo.yaml";
