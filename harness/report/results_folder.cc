@@ -8,6 +8,9 @@
 #include <system_error>
 
 #include "sluice/core/hdr_log.h"
+#include "sluice/core/redact.h"
+#include "sluice/report/columns.h"
+#include "sluice/report/csv.h"
 #include "sluice/report/reporter.h"
 
 namespace sluice {
@@ -162,6 +165,14 @@ void ResultsFolder::Begin(const sluice::ReportContext& context) {
   expectations_->ReportContext(context);
   Append(csv_file_, "report.csv", csv_buffer_);
   Append(types_file_, "types.csv", types_buffer_);
+  {
+    std::vector<std::string> header = {"cell", "repetition"};
+    if (plan_ != nullptr) header.insert(header.end(), plan_->swept_keys.begin(), plan_->swept_keys.end());
+    header.push_back("file");
+    header.push_back("holds");
+    files_buffer_ << CsvLine(header);
+    Append(files_file_, "files.csv", files_buffer_);
+  }
 
   // report.json at once, complete and marked partial: what a killed run
   // leaves. Finish() replaces it.
@@ -202,23 +213,39 @@ void ResultsFolder::AddCell(const CellResult& cell) {
                           " repetition " + std::to_string(cell.repetition) +
                           ": latencies in nanoseconds of the events intended in the measured window");
     const double warmup_s = cell.scenario.warmup_ns / 1e9;
+    std::string kinds;
     for (int i = 0; i < 5; ++i) {
-      if (const auto& h = LatencyOf(cell, i)) writer.WriteInterval(kLatencyFiles[i], warmup_s, cell.duration_s, *h);
+      if (const auto& h = LatencyOf(cell, i)) {
+        writer.WriteInterval(kLatencyFiles[i], warmup_s, cell.duration_s, *h);
+        kinds += (kinds.empty() ? "" : " ") + std::string(kLatencyFiles[i]);
+      }
     }
     WriteFile(stem + ".hlog", hlog.str());
+    IndexFile(cell, stem + ".hlog", "latency histograms in ns, HdrHistogram interval log: " + kinds);
   }
   for (int i = 0; i < 5; ++i) {
     const auto& h = LatencyOf(cell, i);
     if (!h) continue;
     std::ostringstream hgrm;
     h->WritePercentiles(hgrm, 1e6);  // milliseconds
-    WriteFile(std::to_string(cell.cell) + "-" + std::to_string(cell.repetition) + "." + kLatencyFiles[i] +
-                  ".hgrm",
-              hgrm.str());
+    const std::string name = stem + "." + kLatencyFiles[i] + ".hgrm";
+    WriteFile(name, hgrm.str());
+    IndexFile(cell, name, std::string(kLatencyFiles[i]) + " latency percentiles in ms (.hgrm)");
   }
+  Append(files_file_, "files.csv", files_buffer_);
   json_->ReportCell(cell);
   if (!*json_file_) throw ResultsError("cannot write " + path_ + "/.report.json.tmp");
   ++cells_;
+}
+
+void ResultsFolder::IndexFile(const CellResult& cell, const std::string& file, const std::string& holds) {
+  std::vector<std::string> row = {std::to_string(cell.cell), std::to_string(cell.repetition)};
+  if (plan_ != nullptr) {
+    for (const auto& key : plan_->swept_keys) row.push_back(RedactValue(key, ParameterValue(cell.scenario, key)));
+  }
+  row.push_back(file);
+  row.push_back(holds);
+  files_buffer_ << CsvLine(row);
 }
 
 void ResultsFolder::Finish(const std::string& partial_reason) {
@@ -244,6 +271,7 @@ void ResultsFolder::Finish(const std::string& partial_reason) {
   csv_file_.reset();
   types_file_.reset();
   expectations_file_.reset();
+  files_file_.reset();
 }
 
 void ResultsFolder::WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells) {

@@ -237,11 +237,15 @@ class ResultsFolder {
   std::string path_;
   const ScenarioPlan* plan_ = nullptr;
   size_t cells_ = 0;
-  std::ostringstream csv_buffer_, types_buffer_, expectations_buffer_;
+  // files.csv: which cell, repetition and swept values each per-cell file
+  // holds, so that no one has to look a cell index up by hand.
+  void IndexFile(const CellResult& cell, const std::string& file, const std::string& holds);
+
+  std::ostringstream csv_buffer_, types_buffer_, expectations_buffer_, files_buffer_;
   std::unique_ptr<CsvReporter> csv_;
   std::unique_ptr<TypesCsvReporter> types_;
   std::unique_ptr<ExpectationsCsvReporter> expectations_;
-  std::unique_ptr<AppendFile> csv_file_, types_file_, expectations_file_;
+  std::unique_ptr<AppendFile> csv_file_, types_file_, expectations_file_, files_file_;
   std::unique_ptr<std::ofstream> json_file_;
   std::unique_ptr<JsonReporter> json_;
 };

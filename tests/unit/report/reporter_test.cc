@@ -481,8 +481,27 @@ TEST(ResultsFolderTest, WritesEveryReportAndNoTemporaryFiles) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{
                        "0-0.end_to_end.hgrm", "0-0.hlog", "0-0.kafka.hgrm", "0-0.queue_wait.hgrm",
-                       "1-0.end_to_end.hgrm", "1-0.hlog", "1-0.queue_wait.hgrm", "report.csv",
-                       "report.json", "types.csv"}));
+                       "1-0.end_to_end.hgrm", "1-0.hlog", "1-0.queue_wait.hgrm", "files.csv",
+                       "report.csv", "report.json", "types.csv"}));
+  // files.csv names the settings of every per-cell file: the swept values,
+  // not a cell index to look up.
+  const auto files = ParseCsv(ReadFile(fs::path(folder.path()) / "files.csv"));
+  ASSERT_EQ(files.size(), 1u + 4 + 3);  // header, cell 0's four files, cell 1's three
+  std::vector<std::string> expected_header = {"cell", "repetition"};
+  expected_header.insert(expected_header.end(), plan.swept_keys.begin(), plan.swept_keys.end());
+  expected_header.push_back("file");
+  expected_header.push_back("holds");
+  EXPECT_EQ(files[0], expected_header);
+  for (size_t i = 1; i < files.size(); ++i) {
+    ASSERT_EQ(files[i].size(), expected_header.size());
+    const std::string& file = files[i][files[i].size() - 2];
+    EXPECT_TRUE(fs::exists(fs::path(folder.path()) / file)) << file;
+    EXPECT_EQ(file.rfind(files[i][0] + "-" + files[i][1] + ".", 0), 0u) << file;
+    for (size_t k = 0; k < plan.swept_keys.size(); ++k) {
+      const CellResult& cell = cells[static_cast<size_t>(std::stoi(files[i][0]))];
+      EXPECT_EQ(files[i][2 + k], ParameterValue(cell.scenario, plan.swept_keys[k])) << file;
+    }
+  }
   // The .hlog has a line per histogram the cell recorded: no kafka line in cell 1.
   const std::string hlog0 = ReadFile(fs::path(folder.path()) / "0-0.hlog");
   const std::string hlog1 = ReadFile(fs::path(folder.path()) / "1-0.hlog");
