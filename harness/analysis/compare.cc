@@ -615,7 +615,9 @@ std::optional<std::string> ByValue(const Report& r, size_t row, const std::strin
 // A line's name on a bar: its values by short key, "all" without keys.
 std::string BarLine(const std::vector<std::string>& keys, const std::vector<std::string>& shown) {
   std::vector<std::string> parts;
-  for (size_t i = 0; i < keys.size() && i < shown.size(); ++i) parts.push_back(ShortKey(keys[i], keys) + "=" + shown[i]);
+  for (size_t i = 0; i < keys.size() && i < shown.size(); ++i) {
+    parts.push_back(ShortKey(keys[i], keys) + "=" + shown[i]);
+  }
   return parts.empty() ? std::string("all") : JoinWords(parts, " ");
 }
 
@@ -798,7 +800,10 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
         << (r.partial ? "  PARTIAL (" + r.partial_reason + "): no gate is checked on it" : "") << "\n";
   }
   const std::vector<std::string> differences = RunDifferences(reports);
-  out << "  the runs differ in: " << (differences.empty() ? std::string("nothing recorded (revision, overrides, scenario, broker alike)") : JoinWords(differences)) << "\n";
+  out << "  the runs differ in: "
+      << (differences.empty() ? std::string("nothing recorded (revision, overrides, scenario, broker alike)")
+                              : JoinWords(differences))
+      << "\n";
   for (const auto& n : notes) out << "  note: " << n << "\n";
   out << "  values are medians over repetitions; '*' marks the best; change against A; U test at alpha "
       << options.alpha << "\n\n";

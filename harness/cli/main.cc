@@ -193,7 +193,8 @@ int main(int argc, char** argv) {
   // reports, or as --plot=FILE.
   CLI::Option* compare_plot = compare_cmd->add_option(
       "--plot", compare.plot_path, "Also write the comparison as an HTML page (compare.html, or FILE)")
-      ->expected(0, 1);
+      ->expected(0, 1)
+      ->type_name("[FILE]");
 
   // columns (hidden): the report columns, as results/README.md's table.
   bool columns_markdown = false;

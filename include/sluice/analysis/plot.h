@@ -178,6 +178,9 @@ struct ComparePage {
   std::vector<CompareCurve> curves;
   std::vector<CompareBar> bars;
 };
+// The data of the compare page as JSON (kind "compare"; tests read it back),
+// and the page: the same CSS, Chart.js, script, status marker and escaping as
+// RenderPlotHtml.
 std::string CompareDataJson(const ComparePage& page);
 std::string RenderCompareHtml(const ComparePage& page);
 
