@@ -15,6 +15,7 @@
 
 #include "sluice/core/exit_codes.h"
 #include "sluice/core/stop.h"
+#include "sluice/analysis/plot.h"
 #include "sluice/analysis/statistics.h"
 #include "sluice/report/csv.h"
 #include "sluice/report/expression.h"
@@ -343,6 +344,16 @@ void ReadJson(const fs::path& json, Report* r, size_t* cells) {
     r->partial_reason = reason.is_string() ? reason.get<std::string>() : "partial";
   }
   if (root.contains("scenario") && root["scenario"].is_object()) Flatten(root["scenario"], "", &r->scenario_values);
+  if (root.contains("scenario")) r->scenario_json = root["scenario"].dump();
+  if (root.contains("overrides") && root["overrides"].is_array()) {
+    for (const auto& o : root["overrides"]) {
+      if (o.is_string()) r->overrides.push_back(o.get<std::string>());
+    }
+  }
+  if (root.contains("environment") && root["environment"].is_object()) {
+    const auto& revision = root["environment"]["git_revision"];
+    if (revision.is_string()) r->revision = revision.get<std::string>();
+  }
   for (const auto& cell : root["cells"]) {
     if (!cell.is_object()) continue;
     const std::string id = std::to_string(cell.value("cell", -1)) + "-" + std::to_string(cell.value("repetition", -1));
@@ -406,6 +417,13 @@ Report ReadReport(const std::string& input, const std::string& label, bool allow
   }
   if (r.rows.empty()) throw CompareError(r.path + ": holds no cells (only a header)");
   r.scenario = r.rows.front()[IndexOf(r.header, "scenario")];
+  if (size_t broker_at = IndexOf(r.header, "broker"); broker_at != std::string::npos) {
+    std::vector<std::string> brokers;
+    for (const auto& row : r.rows) {
+      if (std::find(brokers.begin(), brokers.end(), row[broker_at]) == brokers.end()) brokers.push_back(row[broker_at]);
+    }
+    r.broker = JoinWords(brokers);
+  }
 
   // report.json is written with the same cells: a CSV with fewer rows was
   // cut. A missing report.json (the disk filled up, the run was killed
@@ -435,6 +453,50 @@ Report ReadReport(const std::string& input, const std::string& label, bool allow
                        " rows, report.json beside it " + std::to_string(cells) + " cells");
   }
   return r;
+}
+
+std::vector<std::string> RunDifferences(const std::vector<Report>& reports) {
+  std::vector<std::string> items;
+  if (reports.size() < 2) return items;
+  // One item: "name (a vs b)" when the values differ; with more than two
+  // reports each value is named by its report ("A: x; B: y").
+  auto differ = [&](const std::string& name, auto value) {
+    std::vector<std::string> values;
+    for (const Report& r : reports) values.push_back(value(r));
+    if (std::all_of(values.begin(), values.end(), [&](const std::string& v) { return v == values[0]; })) return;
+    std::vector<std::string> shown;
+    for (size_t i = 0; i < reports.size(); ++i) {
+      shown.push_back(reports.size() == 2 ? values[i] : reports[i].label + ": " + values[i]);
+    }
+    items.push_back(name + " (" + JoinWords(shown, reports.size() == 2 ? " vs " : "; ") + ")");
+  };
+  differ("revision", [](const Report& r) { return r.revision.empty() ? std::string("unknown") : r.revision; });
+  differ("overrides", [](const Report& r) {
+    return r.overrides.empty() ? std::string("none") : JoinWords(r.overrides, " ");
+  });
+  // The scenario as run: compared whole; the item names the fields that
+  // differ (the overrides show up here too, as what they changed).
+  bool scenario_differs = false;
+  for (const Report& r : reports) scenario_differs = scenario_differs || r.scenario_json != reports[0].scenario_json;
+  if (scenario_differs) {
+    std::set<std::string> fields;
+    for (const Report& r : reports) {
+      for (const auto& [key, value] : r.scenario_values) {
+        for (const Report& other : reports) {
+          auto it = other.scenario_values.find(key);
+          if (it == other.scenario_values.end() || it->second != value) fields.insert(key);
+        }
+      }
+    }
+    std::vector<std::string> named(fields.begin(), fields.end());
+    if (named.size() > 6) {
+      named.resize(6);
+      named.push_back("...");
+    }
+    items.push_back("scenario (" + (named.empty() ? std::string("its structure") : JoinWords(named)) + ")");
+  }
+  differ("broker", [](const Report& r) { return r.broker.empty() ? std::string("unknown") : r.broker; });
+  return items;
 }
 
 // ---- statistics -----------------------------------------------------------
@@ -548,6 +610,65 @@ std::optional<std::string> ByValue(const Report& r, size_t row, const std::strin
   }
   if (auto it = r.scenario_values.find(key); it != r.scenario_values.end()) return it->second;
   return std::nullopt;
+}
+
+// A line's name on a bar: its values by short key, "all" without keys.
+std::string BarLine(const std::vector<std::string>& keys, const std::vector<std::string>& shown) {
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < keys.size() && i < shown.size(); ++i) {
+    parts.push_back(ShortKey(keys[i], keys) + "=" + shown[i]);
+  }
+  return parts.empty() ? std::string("all") : JoinWords(parts, " ");
+}
+
+// The end_to_end curves of every report, read the way `sluice plot` reads a
+// folder: one per report and combination of swept values (its first
+// repetition: repetitions would crowd the chart). A report plot cannot read
+// (partial, no .hgrm files) only adds a note.
+std::vector<CompareCurve> CompareCurves(const std::vector<Report>& reports, std::vector<std::string>* notes) {
+  std::vector<CompareCurve> curves;
+  for (size_t ri = 0; ri < reports.size(); ++ri) {
+    const Report& r = reports[ri];
+    PlotRun run;
+    try {
+      run = ReadPlotRun(fs::path(r.path).parent_path().string());
+    } catch (const PlotError& e) {
+      notes->push_back(r.label + ": no latency curves (" + e.what() + ")");
+      continue;
+    }
+    std::set<std::vector<std::pair<std::string, std::string>>> seen;
+    for (const PlotCell& cell : run.cells) {
+      if (!seen.insert(cell.parameters).second) continue;
+      for (const LatencyCurve& curve : cell.curves) {
+        if (curve.kind != "end_to_end") continue;
+        std::vector<std::string> parts;
+        for (const auto& [key, value] : cell.parameters) parts.push_back(ShortKey(key, run.swept_keys) + "=" + value);
+        curves.push_back({r.label + ": " + (parts.empty() ? r.scenario : JoinWords(parts, " ")),
+                          static_cast<int>(ri), curve.points});
+      }
+    }
+  }
+  return curves;
+}
+
+// Writes `text` to `path` through a temporary file and a rename.
+bool WriteAtomically(const std::string& path, const std::string& text) {
+  const std::string temporary = path + ".tmp";
+  std::error_code ec;
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    file.write(text.data(), static_cast<std::streamsize>(text.size()));
+    file.close();
+    if (!file) {
+      fs::remove(temporary, ec);
+      return false;
+    }
+  }
+  fs::rename(temporary, path, ec);
+  if (!ec) return true;
+  std::error_code ignored;
+  fs::remove(temporary, ignored);
+  return false;
 }
 
 }  // namespace
@@ -678,6 +799,11 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
         << (r.rows.size() == 1 ? " row" : " rows") << ")" << (r.label == "A" ? "  baseline" : "")
         << (r.partial ? "  PARTIAL (" + r.partial_reason + "): no gate is checked on it" : "") << "\n";
   }
+  const std::vector<std::string> differences = RunDifferences(reports);
+  out << "  the runs differ in: "
+      << (differences.empty() ? std::string("nothing recorded (revision, overrides, scenario, broker alike)")
+                              : JoinWords(differences))
+      << "\n";
   for (const auto& n : notes) out << "  note: " << n << "\n";
   out << "  values are medians over repetitions; '*' marks the best; change against A; U test at alpha "
       << options.alpha << "\n\n";
@@ -706,6 +832,8 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
   std::vector<std::vector<std::string>> csv = {csv_header};
   std::vector<std::vector<std::string>> tripped;
   std::vector<std::string> held_notes;
+  // The bars of --plot: the table's own numbers, recorded as it is built.
+  std::vector<CompareBar> bars;
 
   for (const Line& line : lines) {
     bool first = true;
@@ -741,15 +869,21 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
         const double change = Change(medians[0], medians[ri]);
         const std::vector<double> a = Present(samples[0]), b = Present(samples[ri]);
         const UTest t = MannWhitneyU(a, b, options.alpha);
-        std::string verdict;
+        std::string verdict, verdict_class;
         if (line.rows[ri].empty()) {
           verdict = "no such cell";
         } else if (!t.possible) {
-          verdict = "too few repetitions (" + std::to_string(a.size()) + " vs " + std::to_string(b.size()) + ")";
+          verdict_class = "too few repetitions";
+          verdict = verdict_class + " (" + std::to_string(a.size()) + " vs " + std::to_string(b.size()) + ")";
         } else if (t.p < options.alpha) {
-          verdict = "significant (p=" + FormatP(t.p) + ")";
+          verdict_class = "significant";
+          verdict = verdict_class + " (p=" + FormatP(t.p) + ")";
         } else {
-          verdict = "not significant (p=" + FormatP(t.p) + ")";
+          verdict_class = "not significant";
+          verdict = verdict_class + " (p=" + FormatP(t.p) + ")";
+        }
+        if (!line.rows[ri].empty()) {
+          bars.push_back({m.name, reports[ri].label, BarLine(keys, line.shown), change, verdict, verdict_class});
         }
         row.push_back(line.rows[ri].empty() ? "-" : FormatChange(change));
         row.push_back(verdict);
@@ -805,6 +939,23 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
     }
   }
   PrintTable(out, table, keys.size() + 1);
+
+  if (!options.plot_path.empty()) {
+    ComparePage page;
+    for (const Report& r : reports) page.reports.push_back(r.label + ": " + r.path + " (" + r.scenario + ")");
+    page.differences = differences;
+    page.keys = keys;
+    for (const Metric& m : metrics) page.metrics.push_back(m.name);
+    page.notes = notes;
+    page.bars = std::move(bars);
+    page.curves = CompareCurves(reports, &page.notes);
+    const std::string html = RenderCompareHtml(page);
+    if (!WriteAtomically(options.plot_path, html)) {
+      err << "sluice: error: cannot write " << options.plot_path << "\n";
+      return kExitResultsUnwritable;
+    }
+    out << "\npage written to " << options.plot_path << "\n";
+  }
 
   if (!options.csv_path.empty()) {
     std::ostringstream text;

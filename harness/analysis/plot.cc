@@ -436,11 +436,15 @@ std::string PlotDataJson(const PlotRun& run) {
   return data.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string RenderPlotHtml(const PlotRun& run) {
+namespace {
+
+// The page of `sluice plot` and of `sluice compare --plot`: the same CSS,
+// Chart.js and script (which tells the two by data.kind), the same escaping.
+std::string RenderPage(const std::string& page_title, const std::string& json_data) {
   // Inside a <script> element only "</" can end it early: JSON allows
   // "\u003c" for '<' anywhere a '<' can be (in strings).
   std::string data;
-  for (char c : PlotDataJson(run)) {
+  for (char c : json_data) {
     if (c == '<') {
       data += "\\u003c";
     } else {
@@ -448,7 +452,7 @@ std::string RenderPlotHtml(const PlotRun& run) {
     }
   }
   std::string title;
-  for (char c : "sluice: " + run.info.scenario) {
+  for (char c : page_title) {
     switch (c) {
       case '<': title += "&lt;"; break;
       case '>': title += "&gt;"; break;
@@ -492,6 +496,45 @@ std::string RenderPlotHtml(const PlotRun& run) {
   page.append(reinterpret_cast<const char*>(kPlotPageJs), kPlotPageJsSize);
   page += "\n</script>\n</body>\n</html>\n";
   return page;
+}
+
+}  // namespace
+
+std::string RenderPlotHtml(const PlotRun& run) {
+  return RenderPage("sluice: " + run.info.scenario, PlotDataJson(run));
+}
+
+std::string CompareDataJson(const ComparePage& page) {
+  json data;
+  data["kind"] = "compare";
+  data["folder"] = "";
+  data["info"] = {{"scenario", "compare"}};
+  data["swept_keys"] = page.keys;
+  data["reports"] = page.reports;
+  data["differences"] = page.differences;
+  data["metrics"] = page.metrics;
+  data["notes"] = page.notes;
+  json curves = json::array();
+  for (const CompareCurve& c : page.curves) {
+    curves.push_back({{"label", c.label}, {"report", c.report}, {"points", PointsJson(c.points)}});
+  }
+  data["curves"] = curves;
+  json bars = json::array();
+  for (const CompareBar& b : page.bars) {
+    json change = std::isfinite(b.change_pct) ? json(b.change_pct) : json(nullptr);
+    bars.push_back({{"metric", b.metric},
+                    {"report", b.report},
+                    {"line", b.line},
+                    {"change_pct", change},
+                    {"verdict", b.verdict},
+                    {"class", b.verdict_class}});
+  }
+  data["bars"] = bars;
+  return data.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string RenderCompareHtml(const ComparePage& page) {
+  return RenderPage("sluice compare", CompareDataJson(page));
 }
 
 int PlotCommand(const std::vector<std::string>& folders, const std::string& output_dir,

@@ -1,6 +1,8 @@
 // The script of report.html (sluice plot): draws the data that
 // harness/analysis/plot.cc put into <script id="sluice-data"> with Chart.js,
-// which the page holds inline. Nothing is fetched.
+// which the page holds inline. Nothing is fetched. The page of `sluice
+// compare --plot` (data.kind "compare") is drawn by the same script: its
+// overlaid percentile curves and its bars of change against the baseline.
 //
 // For tests and screenshots, the page says on <body> how drawing went:
 //   data-sluice-charts   how many charts the page has
@@ -124,9 +126,10 @@
     return p.toFixed(digits) + '%';
   }
   let largest = 100;
-  for (const c of data.cells) {
+  for (const c of data.cells || []) {
     for (const curve of c.curves) for (const p of curve.points) largest = Math.max(largest, p.x);
   }
+  for (const curve of data.curves || []) for (const p of curve.points) largest = Math.max(largest, p.x);
   const xMax = Math.pow(10, Math.ceil(Math.log10(largest)));
   const percentileTicks = [1, 2, 10, 100, 1000, 10000, 100000, 1000000].filter((v) => v <= xMax);
   function percentileOptions(title) {
@@ -149,6 +152,71 @@
   function curveDataset(label, points, c) {
     return {label: label, data: points.map((p) => ({x: p.x, y: p.y})), borderColor: c,
             backgroundColor: c, pointRadius: 0, borderWidth: 2, showLine: true};
+  }
+
+  // ---- sluice compare --plot: its own page ---------------------------------------
+  if (data.kind === 'compare') {
+    drawCompare();
+    body.setAttribute('data-sluice-charts', String(charts.length));
+    built = true;
+    checkDone();
+    return;
+  }
+  function drawCompare() {
+    const list = el('ul', {class: 'reports'});
+    data.reports.forEach((r, i) => list.appendChild(el('li', {}, r + (i === 0 ? '  (baseline)' : ''))));
+    root.appendChild(list);
+    root.appendChild(el('p', {class: 'differences', id: 'differences'},
+                        'The runs differ in: ' + (data.differences.length ? data.differences.join(', ') :
+                                                  'nothing recorded (revision, overrides, scenario, broker alike)')));
+    for (const n of data.notes) root.appendChild(el('div', {class: 'caveat'}, n));
+    const grid = el('div', {class: 'grid'});
+    root.appendChild(grid);
+    if (data.curves.length) {
+      const options = percentileOptions('end_to_end latency percentiles, every report');
+      options.plugins.legend = {position: 'bottom', labels: {boxWidth: 14}};
+      // A report's curves share its colour; its line-ups differ by dash.
+      const dashes = [[], [6, 3], [2, 2], [10, 4, 2, 4]];
+      const perReport = new Map();
+      addChart(grid, 'one curve per report and combination of swept values (its first repetition).',
+               (canvas) => new Chart(canvas, {
+        type: 'line',
+        data: {datasets: data.curves.map((c) => {
+          const k = perReport.get(c.report) || 0;
+          perReport.set(c.report, k + 1);
+          const ds = curveDataset(c.label, c.points, colour(c.report));
+          ds.borderDash = dashes[k % dashes.length];
+          return ds;
+        })},
+        options: options,
+      }), true);
+    }
+    // Significance by colour and by a second line of each bar's label.
+    const verdictColour = {'significant': '#d62728', 'not significant': '#7f7f7f',
+                           'too few repetitions': '#bcbd22'};
+    for (const metric of data.metrics) {
+      const bars = data.bars.filter((b) => b.metric === metric);
+      if (!bars.length) continue;
+      addChart(grid, 'change against A in percent, the table\'s numbers; red: significant, grey: not ' +
+                     'significant, olive: too few repetitions (U test); no bar: no value or a zero baseline.',
+               (canvas) => new Chart(canvas, {
+        type: 'bar',
+        data: {labels: bars.map((b) => [b.report + ': ' + b.line, b['class']]),
+               datasets: [{label: metric + ' change against A (%)',
+                           data: bars.map((b) => b.change_pct),
+                           backgroundColor: bars.map((b) => verdictColour[b['class']] || '#000000')}]},
+        options: {
+          plugins: {
+            title: {display: true, text: metric + ': change against A'},
+            legend: {display: false},
+            tooltip: {callbacks: {label: (item) => item.parsed.y.toPrecision(4) + '%: ' +
+                                                   bars[item.dataIndex].verdict}},
+          },
+          scales: {y: {title: {display: true, text: 'change (%)'}}},
+        },
+      }));
+    }
+    if (!charts.length) root.appendChild(el('p', {}, 'Nothing to draw.'));
   }
 
   // ---- overview: all cells for one kind, and the sweep charts ----------------------

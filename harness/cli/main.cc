@@ -188,6 +188,13 @@ int main(int argc, char** argv) {
   // --allow-partial: compare partial reports too (marked, never gated).
   compare_cmd->add_flag("--allow-partial", compare.allow_partial,
                         "Compare partial reports (interrupted runs) too; never gated");
+  // --plot [FILE]: also write the comparison as a self-contained HTML page
+  // (compare.html without FILE). FILE is optional, so --plot goes after the
+  // reports, or as --plot=FILE.
+  CLI::Option* compare_plot = compare_cmd->add_option(
+      "--plot", compare.plot_path, "Also write the comparison as an HTML page (compare.html, or FILE)")
+      ->expected(0, 1)
+      ->type_name("[FILE]");
 
   // columns (hidden): the report columns, as results/README.md's table.
   bool columns_markdown = false;
@@ -230,7 +237,10 @@ int main(int argc, char** argv) {
     }
     if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, sluice::StopFlag());
     if (*plot_cmd) return sluice::PlotCommand(plot_folders, plot_output, std::cout, std::cerr);
-    if (*compare_cmd) return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
+    if (*compare_cmd) {
+      if (compare_plot->count() > 0 && compare.plot_path.empty()) compare.plot_path = "compare.html";
+      return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
+    }
     if (*columns_cmd) {
       if (columns_markdown) {
         std::cout << sluice::ColumnsMarkdown();

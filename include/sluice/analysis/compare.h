@@ -2,7 +2,7 @@
 // by side.
 //
 //   sluice compare A B [C ...] [--metrics m1,m2] [--csv FILE] [--fail-if GATE]...
-//                  [--by KEY]... [--allow-partial]
+//                  [--by KEY]... [--allow-partial] [--plot [FILE]]
 //
 // Each input is a report.csv or a results folder holding one. The first is
 // the baseline. Cells line up by their swept parameters (the columns after
@@ -46,6 +46,22 @@
 // reports that sweep different keys or have no cell in common, unknown
 // metrics, malformed gates.
 //
+// Header: "the runs differ in: revision (abc vs def), overrides (...)":
+// only the items that differ among the git revision, the --set overrides,
+// the scenario (report.json's scenario section compared as a whole, not a
+// hash of the scenario file: it is what was run, after overrides; the
+// differing fields are named) and the broker.
+//
+// --plot [FILE] (default compare.html): also writes one self-contained page
+// with the page machinery of `sluice plot` (plot.h: Chart.js inline, CSP
+// default-src 'none', the data-sluice-status marker): the end_to_end
+// percentile curves of every report overlaid (one per report and
+// combination of swept values, its first repetition, labelled
+// "B: linger.ms=5"), and a bar chart per metric of each report's change
+// against the baseline in percent, coloured and labelled significant / not
+// significant / too few repetitions. The bars are the numbers the text table
+// prints (recorded as the table is built, not computed twice).
+//
 // Thread-safety: pure functions of their inputs.
 #ifndef SLUICE_ANALYSIS_COMPARE_H_
 #define SLUICE_ANALYSIS_COMPARE_H_
@@ -81,7 +97,20 @@ struct Report {
   // ("queue.capacity", "producers.kafka.linger.ms").
   std::map<std::string, std::map<std::string, std::string>> cell_config;
   std::map<std::string, std::string> scenario_values;
+  // What may differ between runs (the header of compare): report.json's
+  // environment.git_revision, its --set overrides, its scenario section as a
+  // whole (serialized), and report.csv's broker column. Empty when unknown.
+  std::string revision;
+  std::vector<std::string> overrides;
+  std::string scenario_json;
+  std::string broker;
 };
+
+// What differs between the runs of `reports`, one item each, only the items
+// that differ: "revision (abc vs def)", "overrides (A: none; B: x=1)",
+// "scenario (queue.capacity)", "broker (k1:9092 vs k2:9092)". Empty when
+// nothing differs. An unknown value (no report.json) counts as a value.
+std::vector<std::string> RunDifferences(const std::vector<Report>& reports);
 
 // Reads a report.csv, or the report.csv of a results folder, and the
 // report.json beside it: checks that it has as many cells as the CSV has
@@ -114,6 +143,9 @@ struct CompareOptions {
   // --allow-partial: compare partial reports (or ones without report.json)
   // too; they are marked, and no gate is checked on them.
   bool allow_partial = false;
+  // --plot [FILE]: also write the comparison as one self-contained HTML page
+  // (compare.html when FILE is not given).
+  std::string plot_path;
 };
 
 // The default metrics: delivered_rate, dropped, latency.end_to_end.p50_ms,

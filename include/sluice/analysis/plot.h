@@ -155,6 +155,35 @@ std::string PlotDataJson(const PlotRun& run);
 // The whole page. Never allocates beyond the page itself; no failure.
 std::string RenderPlotHtml(const PlotRun& run);
 
+// The data of a compare page (sluice compare --plot, compare.h).
+struct CompareCurve {
+  std::string label;  // "B: linger.ms=5"
+  int report = 0;     // index of the report: its colour
+  std::vector<PercentilePoint> points;
+};
+struct CompareBar {
+  std::string metric;
+  std::string report;  // "B"
+  std::string line;    // the combination, "linger.ms=5"; "all" when none
+  double change_pct = 0;  // NaN or infinite: no bar (no value, or a zero baseline)
+  std::string verdict;    // as the table prints it
+  std::string verdict_class;  // "significant", "not significant", "too few repetitions"
+};
+struct ComparePage {
+  std::vector<std::string> reports;  // "A: path (scenario)"
+  std::vector<std::string> differences;
+  std::vector<std::string> keys;
+  std::vector<std::string> metrics;
+  std::vector<std::string> notes;
+  std::vector<CompareCurve> curves;
+  std::vector<CompareBar> bars;
+};
+// The data of the compare page as JSON (kind "compare"; tests read it back),
+// and the page: the same CSS, Chart.js, script, status marker and escaping as
+// RenderPlotHtml.
+std::string CompareDataJson(const ComparePage& page);
+std::string RenderCompareHtml(const ComparePage& page);
+
 // Plots each folder into <folder>/report.html, or into `output_dir` (one
 // folder: output_dir/report.html; several: output_dir/<folder name>/report.html).
 // Prints the path of each page on `out`. Returns 0, 2 (a folder that cannot
