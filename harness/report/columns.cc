@@ -7,12 +7,6 @@
 namespace sluice {
 namespace {
 
-constexpr Dimension kCount{0, 0};
-constexpr Dimension kTime{1, 0};
-constexpr Dimension kRate{-1, 0};
-constexpr Dimension kBytes{0, 1};
-constexpr Dimension kByteRate{-1, 1};
-
 using Accessor = std::function<ColumnValue(const CellResult&)>;
 
 // Builders for the entries, so that each column below reads as one line of

@@ -11,12 +11,6 @@
 namespace sluice {
 namespace {
 
-constexpr Dimension kNumber{0, 0};
-constexpr Dimension kTime{1, 0};
-constexpr Dimension kRate{-1, 0};
-constexpr Dimension kBytes{0, 1};
-constexpr Dimension kByteRate{-1, 1};
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -24,7 +18,7 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 }  // namespace
 
 std::string DescribeDimension(Dimension d) {
-  if (d == kNumber) return "a number";
+  if (d == kCount) return "a number";
   if (d == kTime) return "a duration";
   if (d == kRate) return "a rate (per second)";
   if (d == kBytes) return "a size in bytes";
@@ -86,7 +80,7 @@ std::optional<Quantity> ParseQuantity(std::string_view text, std::string* unit_e
   }
   std::string unit(text.substr(i));
   while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
-  if (unit.empty()) return Quantity{value, kNumber};
+  if (unit.empty()) return Quantity{value, kCount};
   // The unit's size, by asking the scenario's own parsers about "1<unit>".
   const std::string one = "1" + unit;
   if (auto ns = ParseDuration(one); ns && *ns > 0) return Quantity{value * (*ns / 1e9), kTime};
@@ -139,7 +133,7 @@ std::string FormatQuantity(double v, Dimension dim) {
     std::snprintf(buf, sizeof buf, "%.3f MB/s", v / 1e6);
     return buf;
   }
-  if (dim == kNumber) {
+  if (dim == kCount) {
     if (v == std::floor(v) && std::fabs(v) < 1e15) {
       std::snprintf(buf, sizeof buf, "%.0f", v);
     } else {

@@ -25,6 +25,13 @@ struct Dimension {
   friend bool operator==(Dimension a, Dimension b) { return a.time == b.time && a.bytes == b.bytes; }
 };
 
+// The dimensions reports use, named once.
+inline constexpr Dimension kCount{0, 0};     // a count, a ratio, a plain number
+inline constexpr Dimension kTime{1, 0};      // a duration
+inline constexpr Dimension kRate{-1, 0};     // events per second
+inline constexpr Dimension kBytes{0, 1};     // a size
+inline constexpr Dimension kByteRate{-1, 1};  // bytes per second
+
 // "a duration", "a rate (per second)", "a size", "bytes per second", "a number".
 std::string DescribeDimension(Dimension d);
 
