@@ -138,6 +138,11 @@ HlogWriter::HlogWriter(std::ostream& out, double start_time_epoch_s, std::string
 
 void HlogWriter::WriteInterval(std::string_view tag, double start_s, double length_s,
                                const LatencyHistogram& histogram) {
+  WriteEncodedInterval(tag, start_s, length_s, histogram.Max() / 1e6, EncodeCompressedV2(histogram));
+}
+
+void HlogWriter::WriteEncodedInterval(std::string_view tag, double start_s, double length_s, double max_ms,
+                                      std::string_view encoded) {
   if (!tag.empty()) {
     std::string clean(tag);
     for (char& c : clean) {
@@ -146,8 +151,8 @@ void HlogWriter::WriteInterval(std::string_view tag, double start_s, double leng
     out_ << "Tag=" << clean << ",";
   }
   char fields[96];
-  std::snprintf(fields, sizeof fields, "%.3f,%.3f,%.3f,", start_s, length_s, histogram.Max() / 1e6);
-  out_ << fields << EncodeCompressedV2(histogram) << "\n";
+  std::snprintf(fields, sizeof fields, "%.3f,%.3f,%.3f,", start_s, length_s, max_ms);
+  out_ << fields << encoded << "\n";
 }
 
 }  // namespace sluice

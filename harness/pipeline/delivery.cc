@@ -110,12 +110,18 @@ void ProducerClient::Listen() {
     // the poll may never time out. Finish() serves what is left after this.
     if (stop_listener_.load()) return;
     rd_kafka_event_t* event = rd_kafka_queue_poll(main_queue_.get(), 100);
+    // Time passes for the interval series even when no report comes (at
+    // least every 100 ms): the intervals before now are closed.
+    IntervalHistograms* intervals = intervals_.load(std::memory_order_acquire);
+    const int64_t epoch = epoch_ns_.load(std::memory_order_relaxed);
+    if (intervals != nullptr && epoch != 0) intervals->Enter(NowNs() - epoch);
     if (event == nullptr) continue;
     switch (rd_kafka_event_type(event)) {
       case RD_KAFKA_EVENT_DR: {
         // One reading for the batch: every report in it arrived now. The
         // same reading ends both end_to_end and kafka of each message.
         const int64_t now = NowNs() - epoch_ns_.load(std::memory_order_relaxed);
+        if (intervals != nullptr) intervals->Enter(now);
         while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) OnDelivery(m, now);
         if (now >= next_publish_ns_) {
           counters_.live_p99_ns.store(counters_.end_to_end.ValueAtPercentile(99.0),
@@ -155,6 +161,9 @@ void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
       counters_.window_delivered.Add();
       counters_.window_delivered_bytes.Add(m->len);
     }
+    if (IntervalHistograms* intervals = intervals_.load(std::memory_order_relaxed)) {
+      intervals->Record(now_ns - sent.intended_ns, now_ns - sent.handed_ns);
+    }
     if (sent.intended_ns >= warmup_ns_) {
       counters_.measured_delivered.Add();
       counters_.queue_wait.Record(sent.taken_ns - sent.intended_ns);
@@ -168,6 +177,7 @@ void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
     counters_.failed.Add();
     counters_.failed_by_type[sent.type].Add();
     ++counters_.failed_by_code[m->err];
+    if (IntervalHistograms* intervals = intervals_.load(std::memory_order_relaxed)) intervals->RecordFailed();
   }
   if (sync_ && sent.worker < delivered_signal_.size()) delivered_signal_[sent.worker]->signal();
 }
@@ -246,12 +256,15 @@ void ProducerClient::StopListener() {
   if (listener_.joinable()) listener_.join();
   // Reports already queued when the listener stopped.
   const int64_t now = NowNs() - epoch_ns_.load(std::memory_order_relaxed);
+  IntervalHistograms* intervals = intervals_.load(std::memory_order_acquire);
+  if (intervals != nullptr && epoch_ns_.load(std::memory_order_relaxed) != 0) intervals->Enter(now);
   while (rd_kafka_event_t* event = rd_kafka_queue_poll(main_queue_.get(), 0)) {
     if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR) {
       while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) OnDelivery(m, now);
     }
     rd_kafka_event_destroy(event);
   }
+  if (intervals != nullptr) intervals->Close();
 }
 
 void ProducerClient::Finish(int64_t timeout_ns) {

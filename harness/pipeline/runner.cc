@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -14,9 +15,12 @@
 #include "sluice/core/bounded_queue.h"
 #include "sluice/core/clock.h"
 #include "sluice/pipeline/delivery.h"
+#include "sluice/pipeline/faults.h"
+#include "sluice/pipeline/interval_series.h"
 #include "sluice/pipeline/kafka_client.h"
 #include "sluice/pipeline/payload.h"
 #include "sluice/pipeline/producer_worker.h"
+#include "sluice/pipeline/recovery.h"
 #include "sluice/pipeline/replay.h"
 #include "sluice/pipeline/source.h"
 #include "sluice/core/units.h"
@@ -140,8 +144,13 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
       result.broker = DescribeEmbedded(scenario.broker);
       result.broker_count = scenario.broker.brokers;
       result.kafka_version = "mock";
+      cell_cluster_ = &cluster;
       RunPipeline(scenario, cluster.bootstrap(), result, cell, cells, repetition, wall_start);
+      cell_cluster_ = nullptr;
       cluster_sent_bytes_ += cell_sent_bytes_;
+      // Faults may leave the mock changed (leaders moved, errors not used
+      // up): the next cell starts on a fresh cluster.
+      if (!scenario.faults.empty()) cluster_.reset();
     } else {
       ClusterInfo info = CheckCluster(bootstrap, scenario.broker.connect_timeout_ns);
       result.broker = bootstrap;
@@ -151,10 +160,13 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
       RunPipeline(scenario, bootstrap, result, cell, cells, repetition, wall_start);
     }
   } catch (const KafkaSetupError& e) {
+    cell_cluster_ = nullptr;
     result.error = e.what();
   } catch (const ScenarioError& e) {
+    cell_cluster_ = nullptr;
     result.error = e.what();
   } catch (const TraceError& e) {
+    cell_cluster_ = nullptr;
     result.error = std::string("replay: ") + e.what();
   }
   // A cell that failed or was interrupted may have left the embedded
@@ -193,6 +205,36 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   WorkerControl control;
   control.interrupted = options_.interrupted;
 
+  // The interval series and the faults (declared before the clients, so that
+  // they outlive their listeners).
+  IntervalRecorder recorder(scenario, [&](const IntervalRow& row, const IntervalTotals& totals) {
+    if (!options_.on_status) return;
+    StatusSnapshot st;
+    st.cell = cell;
+    st.cells = cells;
+    st.repetition = repetition;
+    st.repetitions = scenario.repeat;
+    st.elapsed_s = row.t_s + row.length_s;
+    st.total_s = scenario.total_ns() / 1e9;
+    if (row.length_s > 0) {
+      st.offered_per_s = row.offered / row.length_s;
+      st.delivered_per_s = row.delivered / row.length_s;
+    }
+    st.depth = row.depth_max;
+    st.dropped = totals.dropped;
+    st.p99_ns = std::isnan(row.e2e_p99_ms) ? -1 : static_cast<int64_t>(row.e2e_p99_ms * 1e6);
+    st.interval = row;
+    st.totals = totals;
+    options_.on_status(st);
+  });
+  FaultTarget fault_target;
+  if (cell_cluster_ != nullptr) fault_target.mock = cell_cluster_->mock();
+  fault_target.base_rtt_ns = scenario.broker.rtt_ns;
+  fault_target.topic = result.topic;
+  fault_target.partitions = scenario.topic.partitions;
+  fault_target.kafka_local = options_.kafka_local;
+  FaultInjector injector(scenario.faults, fault_target);
+
   // Clients connect and learn the topic's leaders first; the epoch (time 0
   // of the schedule) is fixed after that, so set-up is never charged to
   // the first events.
@@ -202,6 +244,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                                                        shared ? threads : 1));
   }
   for (auto& c : clients) c->AwaitTopicMetadata(scenario.broker.connect_timeout_ns);
+  for (auto& c : clients) c->SetIntervals(&recorder.AddClient());
   result.effective_config = EffectiveConfig(clients.front()->handle());
   const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
   result.setup_s = (epoch - cell_start_ns) / 1e9;
@@ -217,6 +260,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
       replay ? std::make_unique<Source>(scenario, queue, *replay_stream)
              : std::make_unique<Source>(scenario, queue, scenario.seed);
   Source& source = *source_ptr;
+  source.CountOfferedInto(recorder.offered(), recorder.offered_size(), recorder.interval_ns());
   std::vector<std::unique_ptr<ProducerWorker>> workers;
   for (int i = 0; i < threads; ++i) {
     ProducerClient& client = *clients[shared ? 0 : i];
@@ -241,6 +285,15 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     }
   }
   std::atomic<bool> source_finished{false};
+  {
+    IntervalInputs inputs;
+    inputs.source = &source.counters();
+    for (auto& w : workers) inputs.workers.push_back(&w->counters());
+    inputs.depth = [&queue] { return static_cast<uint64_t>(queue.Depth()); };
+    inputs.source_done = &source_finished;
+    recorder.Start(epoch, std::move(inputs));
+  }
+  injector.Start(epoch);
   // Where the source stopped, in ns since the epoch, when a signal stopped
   // it before the end of the run; else the end of the run.
   int64_t source_end = scenario.total_ns();
@@ -258,17 +311,10 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     if (direct) workers_running.fetch_sub(1);
   });
 
-  // Monitor: depth samples every millisecond, a status line every second.
+  // Monitor: depth samples every millisecond (the status line comes from the
+  // interval recorder).
   double depth_sum = 0;
   uint64_t depth_samples = 0;
-  uint64_t last_generated = 0, last_delivered = 0;
-  int64_t next_status = epoch + 1'000'000'000;
-  int64_t last_status = epoch;
-  auto delivered_so_far = [&] {
-    uint64_t d = 0;
-    for (auto& c : clients) d += c->counters().delivered.Get();
-    return d;
-  };
   // Little's law window: from the end of the warm-up to the source's last
   // push; events that entered the queue are generated - dropped_newest.
   const SourceCounters& live = source.counters();
@@ -313,32 +359,6 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
       little_end = NowNs();
       little_entered_end = entered();
     }
-    int64_t now = NowNs();
-    if (now >= next_status && options_.on_status) {
-      const SourceCounters& sc = source.counters();
-      StatusSnapshot s;
-      s.cell = cell;
-      s.cells = cells;
-      s.repetition = repetition;
-      s.repetitions = scenario.repeat;
-      s.elapsed_s = (now - epoch) / 1e9;
-      s.total_s = scenario.total_ns() / 1e9;
-      double interval = (now - last_status) / 1e9;
-      uint64_t generated = sc.generated.Get();
-      uint64_t delivered = delivered_so_far();
-      s.offered_per_s = (generated - last_generated) / interval;
-      s.delivered_per_s = (delivered - last_delivered) / interval;
-      s.depth = queue.Depth();
-      s.dropped = sc.dropped_newest.Get() + sc.dropped_oldest.Get();
-      for (auto& c : clients) {
-        s.p99_ns = std::max<int64_t>(s.p99_ns, c->counters().live_p99_ns.load(std::memory_order_relaxed));
-      }
-      options_.on_status(s);
-      last_generated = generated;
-      last_delivered = delivered;
-      last_status = now;
-      next_status = now + 1'000'000'000;
-    }
   }
   source_thread.join();
   for (auto& t : worker_threads) t.join();
@@ -370,6 +390,9 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   };
   while (!all_counted() && NowNs() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   for (auto& c : clients) c->StopListener();
+  // Every listener has stopped: undo what is still active, close the series.
+  injector.Stop();
+  recorder.Stop();
 
   // ---- count
   const SourceCounters& sc = source.counters();
@@ -496,6 +519,17 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     result.delivered_rate = window_delivered / window;
     result.delivered_mbps = measured_bytes / window / 1e6;
   }
+
+  result.timeseries = std::move(recorder.rows());
+  result.host_cpu_pct = recorder.window_host_cpu_pct();
+  result.faults = injector.outcomes();
+  if (!scenario.faults.empty()) {
+    int64_t last_end = 0;
+    for (const FaultSpec& f : scenario.faults) last_end = std::max(last_end, f.end_ns());
+    result.recovery = ComputeRecovery(result.timeseries, scenario.faults.front().at_ns / 1e9, last_end / 1e9,
+                                      source_end / 1e9);
+  }
+  if (!injector.error().empty() && result.error.empty()) result.error = injector.error();
 
   for (auto& c : clients) {
     std::string fatal = c->FatalError();

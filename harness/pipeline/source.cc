@@ -311,6 +311,16 @@ void Source::Hand(const Event& event) {
 
 void Source::CountScheduled(const Event& event) {
   counters_.scheduled.Add();
+  if (offered_ != nullptr) {
+    // A division only when the event leaves the interval of the last one.
+    if (event.intended_ns >= offered_to_ns_ || event.intended_ns < offered_from_ns_) {
+      const int64_t k = std::max<int64_t>(0, event.intended_ns / offered_interval_ns_);
+      offered_index_ = std::min(static_cast<size_t>(k), offered_size_ - 1);
+      offered_from_ns_ = k * offered_interval_ns_;
+      offered_to_ns_ = offered_from_ns_ + offered_interval_ns_;
+    }
+    offered_[offered_index_].Add();
+  }
   if (event.intended_ns >= warmup_ns_) {
     counters_.scheduled_measured.Add();
     counters_.scheduled_measured_bytes.Add(event.size);

@@ -247,6 +247,34 @@ std::vector<Column> BuildColumns() {
            "metadata), excluded from every rate",
            [](const CellResult& r) { return r.setup_s; });
 
+  b.Maybe("host_cpu_pct", kCount, 1, "%", 1, kNone,
+          "the whole machine's busy share over the measured window (/proc/stat), 0-100; above 90 the result "
+          "may be bound by this machine rather than by the configuration",
+          [](const CellResult& r) -> std::optional<double> {
+            if (std::isnan(r.host_cpu_pct)) return std::nullopt;
+            return r.host_cpu_pct;
+          });
+
+  b.group = "after faults (faults:; empty without them): see timeseries.csv for the whole course";
+  b.Maybe("recovery_s", kTime, 1, "s", 3, kLower,
+          "from the end of the last fault to the first interval from which delivered stays >= 0.95 x offered "
+          "and depth under twice its pre-fault mean; empty when that never happens",
+          [](const CellResult& r) -> std::optional<double> {
+            if (!r.recovery.had_faults || std::isnan(r.recovery.recovery_s)) return std::nullopt;
+            return r.recovery.recovery_s;
+          });
+  b.Maybe("fault_drops", kCount, 1, "", 0, kLower, "dropped from the first fault's start to the recovery",
+          [](const CellResult& r) -> std::optional<double> {
+            if (!r.recovery.had_faults) return std::nullopt;
+            return static_cast<double>(r.recovery.fault_drops);
+          });
+  b.Maybe("fault_depth_max", kCount, 1, "events", 0, kLower,
+          "highest queue depth from the first fault's start to the recovery",
+          [](const CellResult& r) -> std::optional<double> {
+            if (!r.recovery.had_faults) return std::nullopt;
+            return static_cast<double>(r.recovery.fault_depth_max);
+          });
+
   b.group = "the set-up";
   b.Text("broker", "\"embedded (3 brokers, rtt 0ms)\" or the bootstrap list",
          [](const CellResult& r) { return r.broker; });

@@ -150,6 +150,39 @@ void ConsoleReporter::ReportCell(const CellResult& r) {
                  " (" + e.where + ")\n";
   }
   if (r.max_rate.searched) rate_notes_ += where + Parameters(r) + ": " + r.max_rate.note + "\n";
+  if (!r.faults.empty()) {
+    // What each fault did, then the recovery: the story the whole-window
+    // figures do not tell (timeseries.csv has the course).
+    for (const FaultOutcome& f : r.faults) {
+      char when[96];
+      std::snprintf(when, sizeof when, " at %.1fs", f.at_s);
+      std::string line = where + ": fault " + f.label + when;
+      if (f.duration_s > 0) line += " for " + FormatDuration(static_cast<int64_t>(f.duration_s * 1e9));
+      line += f.error.empty() ? (std::isnan(f.applied_s) ? ": not reached" : ": applied") : ": FAILED: " + f.error;
+      fault_notes_ += line + "\n";
+    }
+    if (r.recovery.had_faults) {
+      char text[160];
+      if (std::isnan(r.recovery.recovery_s)) {
+        std::snprintf(text, sizeof text, "never recovered; %llu dropped since the first fault, depth max %llu",
+                      static_cast<unsigned long long>(r.recovery.fault_drops),
+                      static_cast<unsigned long long>(r.recovery.fault_depth_max));
+      } else {
+        std::snprintf(text, sizeof text,
+                      "recovered %.1fs after the last fault; %llu dropped from the first fault to then, depth max %llu",
+                      r.recovery.recovery_s, static_cast<unsigned long long>(r.recovery.fault_drops),
+                      static_cast<unsigned long long>(r.recovery.fault_depth_max));
+      }
+      fault_notes_ += where + Parameters(r) + ": " + text + "\n";
+    }
+  }
+  if (r.host_cpu_pct > kHostBusyPct) {
+    char text[64];
+    std::snprintf(text, sizeof text, "this machine was %.0f%% busy", r.host_cpu_pct);
+    host_notes_ += where + Parameters(r) + ": " + text +
+                   " over the window: the result may be bound by this machine (brokers, JVMs and sluice share its "
+                   "cores) rather than by the configuration\n";
+  }
   if (!r.error.empty()) errors_ += where + Parameters(r) + ": " + r.error + "\n";
 }
 
@@ -199,6 +232,8 @@ void ConsoleReporter::Finalize() {
     out_ << "\nexpectations: " << held_ << " held, " << failed_ << " failed\n" << failures_;
   }
   if (searched_) out_ << "\nrate: max\n" << rate_notes_;
+  if (!fault_notes_.empty()) out_ << "\nfaults:\n" << fault_notes_;
+  if (!host_notes_.empty()) out_ << "\nhost:\n" << host_notes_;
   if (!errors_.empty()) out_ << "\nerrors (figures of these cells are partial):\n" << errors_;
   if (!partial_reason_.empty()) {
     out_ << "\npartial run: " << partial_reason_ << "; the report holds the " << rows_.size()

@@ -1,6 +1,7 @@
 // report.json, written with nlohmann-json as the run goes: the context when
 // it starts, each cell when it ends, whether the report is partial at the
 // end. Object keys keep the order written (ordered_json), for people.
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "sluice/core/redact.h"
@@ -286,6 +287,29 @@ Json CellJson(const CellResult& r) {
                       {"where", e.where}});
     }
     j["expectations"] = list;
+  }
+  // What each fault did (faults.h); the interval series is in timeseries.csv.
+  if (!r.faults.empty()) {
+    Json list = Json::array();
+    auto number = [](double v) { return std::isnan(v) ? Json(nullptr) : Json(v); };
+    for (const FaultOutcome& f : r.faults) {
+      list.push_back({{"action", f.label},
+                      {"at_s", f.at_s},
+                      {"duration_s", f.duration_s},
+                      {"applied_s", number(f.applied_s)},
+                      {"undone_s", number(f.undone_s)},
+                      {"error", StrOrNull(f.error)},
+                      {"exit_code", f.exit_code < 0 ? Json(nullptr) : Json(f.exit_code)},
+                      {"output", StrOrNull(f.output)}});
+    }
+    j["faults"] = list;
+  }
+  // Host honesty: a machine this busy may have bound the result.
+  j["host_busy"] = !std::isnan(r.host_cpu_pct) && r.host_cpu_pct > kHostBusyPct;
+  if (j["host_busy"].get<bool>()) {
+    j["host_note"] = "this machine was more than " + std::to_string(static_cast<int>(kHostBusyPct)) +
+                     "% busy over the window: the result may be bound by this machine (brokers, JVMs and sluice "
+                     "share its cores) rather than by the configuration";
   }
   // The configuration librdkafka used; redacted again here, whoever filled it.
   Json config = Json::object();

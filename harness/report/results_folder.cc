@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "sluice/core/hdr_log.h"
+#include "sluice/report/timeseries_columns.h"
 #include "sluice/core/redact.h"
 #include "sluice/report/columns.h"
 #include "sluice/report/csv.h"
@@ -165,6 +166,8 @@ void ResultsFolder::Begin(const sluice::ReportContext& context) {
   expectations_->ReportContext(context);
   Append(csv_file_, "report.csv", csv_buffer_);
   Append(types_file_, "types.csv", types_buffer_);
+  timeseries_buffer_ << TimeseriesHeader();
+  Append(timeseries_file_, "timeseries.csv", timeseries_buffer_);
   {
     std::vector<std::string> header = {"cell", "repetition"};
     if (plan_ != nullptr) header.insert(header.end(), plan_->swept_keys.begin(), plan_->swept_keys.end());
@@ -232,6 +235,26 @@ void ResultsFolder::AddCell(const CellResult& cell) {
     WriteFile(name, hgrm.str());
     IndexFile(cell, name, std::string(kLatencyFiles[i]) + " latency percentiles in ms (.hgrm)");
   }
+  // The interval series: its rows, and its histograms as interval lines
+  // (start = the interval's start on the cell's timeline), lossless.
+  timeseries_buffer_ << TimeseriesRows(cell);
+  Append(timeseries_file_, "timeseries.csv", timeseries_buffer_);
+  if (!cell.timeseries.empty()) {
+    std::ostringstream hlog;
+    HlogWriter writer(hlog, cell.epoch_unix_s,
+                      "sluice " + cell.scenario.name + " cell " + std::to_string(cell.cell) + " repetition " +
+                          std::to_string(cell.repetition) +
+                          ": latencies in nanoseconds of the events delivered in each report interval");
+    for (const IntervalRow& row : cell.timeseries) {
+      if (row.end_to_end_hist.empty()) continue;
+      writer.WriteEncodedInterval("end_to_end", row.t_s, row.length_s, row.e2e_max_ms_for_log, row.end_to_end_hist);
+      writer.WriteEncodedInterval("kafka", row.t_s, row.length_s, row.kafka_max_ms_for_log, row.kafka_hist);
+    }
+    WriteFile(stem + ".intervals.hlog", hlog.str());
+    IndexFile(cell, stem + ".intervals.hlog",
+              "latency histograms in ns per report interval (timeseries.csv), HdrHistogram interval log: "
+              "end_to_end kafka");
+  }
   Append(files_file_, "files.csv", files_buffer_);
   json_->ReportCell(cell);
   if (!*json_file_) throw ResultsError("cannot write " + path_ + "/.report.json.tmp");
@@ -272,6 +295,7 @@ void ResultsFolder::Finish(const std::string& partial_reason) {
   types_file_.reset();
   expectations_file_.reset();
   files_file_.reset();
+  timeseries_file_.reset();
 }
 
 void ResultsFolder::WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells) {

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdio>
 
 #include "sluice/core/units.h"
@@ -6,14 +7,19 @@
 namespace sluice {
 
 void StatusLine::Update(const StatusSnapshot& s) {
-  char line[256];
+  // The interval's figures, as its row of timeseries.csv has them; "-" where
+  // the interval has no value (nothing delivered yet, e.g. early warm-up).
+  const IntervalRow& row = s.interval;
+  const std::string p99 = std::isnan(row.e2e_p99_ms) ? "-" : FormatDuration(static_cast<int64_t>(row.e2e_p99_ms * 1e6));
+  char line[320];
   std::snprintf(line, sizeof line,
                 "[cell %d/%d rep %d/%d] %.1fs/%.1fs offered %s delivered %s depth %llu "
-                "dropped %llu p99 %s",
+                "dropped %llu p99 %s%s%s",
                 s.cell + 1, s.cells, s.repetition + 1, s.repetitions, s.elapsed_s, s.total_s,
                 FormatRate(s.offered_per_s).c_str(), FormatRate(s.delivered_per_s).c_str(),
                 static_cast<unsigned long long>(s.depth),
-                static_cast<unsigned long long>(s.dropped), FormatDuration(s.p99_ns).c_str());
+                static_cast<unsigned long long>(s.dropped), p99.c_str(), row.faults.empty() ? "" : " fault ",
+                row.faults.c_str());
   if (terminal_) {
     // Back to the start of the line and clear it, then the new status; no
     // newline, so the next update overwrites it.

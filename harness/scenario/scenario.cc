@@ -18,6 +18,8 @@
 #include <set>
 #include <sstream>
 
+#include <librdkafka/rdkafka.h>
+
 #include "sluice/core/stop.h"
 #include "sluice/core/units.h"
 
@@ -60,6 +62,58 @@ const char* ToString(ArrivalKind kind) {
 
 const char* ToString(SourceTiming timing) {
   return timing == SourceTiming::kSpin ? "spin" : "sleep";
+}
+
+const char* ToString(FaultAction action) {
+  switch (action) {
+    case FaultAction::kRtt: return "rtt";
+    case FaultAction::kBrokerDown: return "broker_down";
+    case FaultAction::kErrors: return "errors";
+    case FaultAction::kLeader: return "leader";
+    case FaultAction::kPause: return "pause";
+    case FaultAction::kKill: return "kill";
+    case FaultAction::kExec: return "exec";
+  }
+  return "?";
+}
+
+int FaultErrorCode(const std::string& name) {
+  const struct rd_kafka_err_desc* descs = nullptr;
+  size_t count = 0;
+  rd_kafka_get_err_descs(&descs, &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (descs[i].name != nullptr && name == descs[i].name && descs[i].code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return descs[i].code;
+    }
+  }
+  return 0;
+}
+
+std::string FaultSpec::Label() const {
+  std::string label = ToString(action);
+  auto broker_list = [this] {
+    std::string out;
+    for (int b : brokers) out += (out.empty() ? "" : "+") + std::to_string(b);
+    return out;
+  };
+  switch (action) {
+    case FaultAction::kRtt:
+      label += " " + FormatDuration(rtt_ns);
+      if (!brokers.empty()) label += " broker " + broker_list();
+      break;
+    case FaultAction::kBrokerDown:
+    case FaultAction::kPause:
+    case FaultAction::kKill:
+    case FaultAction::kLeader:
+      label += " " + broker_list();
+      break;
+    case FaultAction::kErrors:
+      label += " " + request_name + " " + error + " x" + std::to_string(count);
+      break;
+    case FaultAction::kExec:
+      break;
+  }
+  return label;
 }
 
 const char* ToString(WhenFull policy) {
@@ -649,12 +703,145 @@ void ReadExpectWhen(const Context& ctx, const YAML::Node& node, std::vector<Expe
   }
 }
 
+
+// The Kafka requests an `errors` fault can fail (their API keys).
+const std::vector<std::pair<std::string, int>>& FaultRequests() {
+  static const std::vector<std::pair<std::string, int>> requests = {
+      {"Produce", 0}, {"Metadata", 3}, {"ApiVersions", 18}, {"InitProducerId", 22}};
+  return requests;
+}
+
+// faults: [ {at, action, ...}, ... ], each entry checked against what its
+// action uses; sorted by `at`.
+std::vector<FaultSpec> ReadFaults(const Context& ctx, const YAML::Node& node, const Scenario& s) {
+  std::vector<FaultSpec> out;
+  if (!node.IsSequence()) {
+    ctx.Fail(node, "faults", "expected a list of {at: 4s, action: ..., ...}, got " + Describe(node));
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string item = "faults." + std::to_string(i);
+    MapReader m(ctx, node[i], item,
+                {"at", "duration", "action", "rtt", "brokers", "broker", "request", "error", "count",
+                 "partition", "run", "undo"});
+    FaultSpec f;
+    f.where = ctx.Where(node[i], item);
+    f.action = ReadChoice<FaultAction>(ctx, m.Require("action"), m.Key("action"),
+                                       {{"rtt", FaultAction::kRtt},
+                                        {"broker_down", FaultAction::kBrokerDown},
+                                        {"errors", FaultAction::kErrors},
+                                        {"leader", FaultAction::kLeader},
+                                        {"pause", FaultAction::kPause},
+                                        {"kill", FaultAction::kKill},
+                                        {"exec", FaultAction::kExec}});
+    const std::string action = ToString(f.action);
+    // The keys each action uses; any other is refused, so a typo'd or
+    // misplaced key never silently does nothing.
+    std::vector<std::string> uses = {"at", "action"};
+    switch (f.action) {
+      case FaultAction::kRtt: uses.insert(uses.end(), {"duration", "rtt", "brokers"}); break;
+      case FaultAction::kBrokerDown:
+      case FaultAction::kPause:
+      case FaultAction::kKill: uses.insert(uses.end(), {"duration", "broker"}); break;
+      case FaultAction::kErrors: uses.insert(uses.end(), {"duration", "request", "error", "count"}); break;
+      case FaultAction::kLeader: uses.insert(uses.end(), {"broker", "partition"}); break;
+      case FaultAction::kExec: uses.insert(uses.end(), {"duration", "run", "undo"}); break;
+    }
+    for (auto it = node[i].begin(); it != node[i].end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (std::find(uses.begin(), uses.end(), key) == uses.end()) {
+        ctx.Fail(it->first, m.Key(key.c_str()),
+                 "does not apply to action " + action + "; it uses " + Join(uses));
+      }
+    }
+    f.at_ns = ReadDuration(ctx, m.Require("at"), m.Key("at"), 0, 24 * 3600e9);
+    if (f.at_ns >= s.total_ns()) {
+      ctx.Fail(m.Get("at"), m.Key("at"),
+               "is at or after the end of the run (warmup + duration = " + FormatDuration(s.total_ns()) +
+                   "): the fault would never happen");
+    }
+    const bool needs_duration = f.action == FaultAction::kRtt || f.action == FaultAction::kBrokerDown ||
+                                f.action == FaultAction::kPause || f.action == FaultAction::kKill;
+    if (needs_duration || m.Has("duration")) {
+      YAML::Node d = needs_duration ? m.Require("duration") : m.Get("duration");
+      f.duration_ns = ReadDuration(ctx, d, m.Key("duration"), 1'000'000, 24 * 3600e9);
+    }
+    const int max_broker = s.broker.embedded ? s.broker.brokers : 16;
+    auto read_broker = [&](const YAML::Node& b, const std::string& key) {
+      return static_cast<int>(ReadInt(ctx, b, key, 1, max_broker));
+    };
+    switch (f.action) {
+      case FaultAction::kRtt:
+        f.rtt_ns = ReadDuration(ctx, m.Require("rtt"), m.Key("rtt"), 0, 60e9);
+        if (f.rtt_ns % 1'000'000 != 0) {
+          ctx.Fail(m.Get("rtt"), m.Key("rtt"), "the embedded broker injects round-trip time in whole milliseconds");
+        }
+        if (m.Has("brokers")) {
+          YAML::Node list = m.Get("brokers");
+          if (!list.IsSequence() || list.size() == 0) {
+            ctx.Fail(list, m.Key("brokers"), "expected a list of broker ids like [1, 2]");
+          }
+          for (size_t k = 0; k < list.size(); ++k) {
+            f.brokers.push_back(read_broker(list[k], m.Key("brokers") + "." + std::to_string(k)));
+          }
+        }
+        break;
+      case FaultAction::kBrokerDown:
+      case FaultAction::kPause:
+      case FaultAction::kKill:
+        f.brokers.push_back(read_broker(m.Require("broker"), m.Key("broker")));
+        break;
+      case FaultAction::kLeader:
+        f.brokers.push_back(read_broker(m.Require("broker"), m.Key("broker")));
+        if (m.Has("partition")) {
+          f.partition = static_cast<int>(
+              ReadInt(ctx, m.Get("partition"), m.Key("partition"), 0, s.topic.partitions - 1));
+        }
+        break;
+      case FaultAction::kErrors: {
+        std::vector<std::pair<std::string, int>> requests = FaultRequests();
+        f.request = ReadChoice<int>(ctx, m.Require("request"), m.Key("request"), requests);
+        f.request_name = m.Get("request").Scalar();
+        f.error = ScalarOf(ctx, m.Require("error"), m.Key("error"), "a Kafka error name like NOT_ENOUGH_REPLICAS");
+        if (!FaultErrorCode(f.error)) {
+          ctx.Fail(m.Get("error"), m.Key("error"),
+                   "'" + f.error + "' is not an error name librdkafka knows (e.g. NOT_ENOUGH_REPLICAS, "
+                   "REQUEST_TIMED_OUT, NOT_LEADER_FOR_PARTITION, _TRANSPORT)");
+        }
+        f.count = ReadInt(ctx, m.Require("count"), m.Key("count"), 1, 1'000'000);
+        break;
+      }
+      case FaultAction::kExec:
+        f.run = ScalarOf(ctx, m.Require("run"), m.Key("run"), "a shell command");
+        if (f.run.empty()) ctx.Fail(m.Get("run"), m.Key("run"), "must not be empty");
+        if (m.Has("undo")) {
+          f.undo = ScalarOf(ctx, m.Get("undo"), m.Key("undo"), "a shell command");
+          if (!m.Has("duration")) {
+            ctx.Fail(m.Get("undo"), m.Key("undo"), "needs a duration: the undo runs at at + duration");
+          }
+        }
+        break;
+    }
+    const bool embedded_only = f.action == FaultAction::kRtt || f.action == FaultAction::kBrokerDown ||
+                               f.action == FaultAction::kErrors || f.action == FaultAction::kLeader;
+    if (embedded_only && !s.broker.embedded) {
+      ctx.Fail(m.Get("action"), m.Key("action"),
+               action + " acts on the embedded broker, and broker.bootstrap names a real cluster; "
+               "use pause, kill (tools/kafka-local) or exec there");
+    }
+    out.push_back(std::move(f));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FaultSpec& a, const FaultSpec& b) { return a.at_ns < b.at_ns; });
+  return out;
+}
+
 // `reuse_events`: see ReadSynthetic.
 Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
                       const std::vector<EventTypeSpec>* reuse_events = nullptr) {
   MapReader top(ctx, root, "",
                 {"name", "description", "seed", "duration", "warmup", "broker", "topic", "source",
-                 "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when"});
+                 "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when", "faults",
+                 "report"});
   Scenario s;
   s.file = ctx.file();
   s.name = top.Has("name") ? ReadName(ctx, top.Get("name"), "name")
@@ -795,6 +982,15 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
           ReadDuration(ctx, p.Get("flush_timeout"), "producers.flush_timeout", 0, 3600e9);
     }
   }
+  if (top.Has("report")) {
+    MapReader r(ctx, top.Get("report"), "report", {"interval"});
+    if (r.Has("interval")) {
+      s.report.interval_ns = ReadDuration(ctx, r.Get("interval"), "report.interval", 100'000'000, 3600e9);
+    }
+  }
+  // After broker, topic, warmup and duration: the faults are checked against them.
+  if (top.Has("faults")) s.faults = ReadFaults(ctx, top.Get("faults"), s);
+
   if (s.pipeline == PipelineKind::kDirect && s.producers.threads != 1) {
     ctx.Fail(top.Get("pipeline"), "pipeline",
              "direct has no workers: the source thread produces, so producers.threads must be 1 (it is " +

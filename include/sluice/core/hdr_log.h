@@ -60,6 +60,10 @@ class HlogWriter {
   // are replaced by '_'). start_s is relative to the start time.
   void WriteInterval(std::string_view tag, double start_s, double length_s,
                      const LatencyHistogram& histogram);
+  // The same line for a histogram encoded already (EncodeCompressedV2) with
+  // its exact maximum in milliseconds.
+  void WriteEncodedInterval(std::string_view tag, double start_s, double length_s, double max_ms,
+                            std::string_view encoded);
 
  private:
   std::ostream& out_;

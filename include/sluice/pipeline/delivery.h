@@ -31,6 +31,7 @@
 
 #include "sluice/core/counters.h"
 #include "sluice/pipeline/in_flight.h"
+#include "sluice/pipeline/interval_histograms.h"
 #include "sluice/pipeline/kafka_client.h"
 #include "sluice/core/latency_histogram.h"
 #include "sluice/scenario/scenario.h"
@@ -93,6 +94,11 @@ class ProducerClient {
   // interrupted). Thread-safe.
   void SetWindowEnd(int64_t end_ns) { window_end_ns_.store(end_ns, std::memory_order_relaxed); }
 
+  // Where the listener records each report's latencies per report interval
+  // too (interval_histograms.h); it must outlive StopListener(), which
+  // closes it. Set before the epoch; optional.
+  void SetIntervals(IntervalHistograms* intervals) { intervals_.store(intervals, std::memory_order_release); }
+
   // The slots of worker `worker` (0 .. workers-1): only that worker's thread
   // acquires from it.
   InFlightPool& in_flight(int worker) { return *in_flight_[static_cast<size_t>(worker)]; }
@@ -139,6 +145,7 @@ class ProducerClient {
   std::atomic<int64_t> epoch_ns_{0};
   const int64_t warmup_ns_;
   std::atomic<int64_t> window_end_ns_;
+  std::atomic<IntervalHistograms*> intervals_{nullptr};
   KafkaHandle rk_;
   KafkaTopic rkt_;
   KafkaQueue main_queue_;

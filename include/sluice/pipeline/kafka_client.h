@@ -88,6 +88,8 @@ class EmbeddedCluster {
   bool HasTopic(const std::string& name) const { return topics_.count(name) > 0; }
   // Sets the injected round-trip time of every broker.
   void SetRtt(int64_t rtt_ns);
+  // The mock cluster itself, for the faults (faults.h).
+  rd_kafka_mock_cluster_t* mock() const { return cluster_.get(); }
 
  private:
   int brokers_;

@@ -15,9 +15,14 @@
 
 #include "sluice/core/counters.h"
 #include "sluice/core/latency_histogram.h"
+#include "sluice/pipeline/interval_row.h"
 #include "sluice/scenario/scenario.h"
 
 namespace sluice {
+
+// The machine's busy share above which a report says that the result may be
+// bound by the machine (brokers, JVMs and sluice share its cores).
+inline constexpr double kHostBusyPct = 90.0;
 
 struct TypeCounts {
   std::string type;
@@ -179,6 +184,16 @@ struct CellResult {
   // `rate: max`: the search; the other figures are those of the probe at
   // the rate found (or of the last probe when none passed).
   RateSearchResult max_rate;
+
+  // --- transients: the interval series (timeseries.csv, interval_row.h),
+  //     what each fault did, and the recovery after them (recovery.h)
+  std::vector<IntervalRow> timeseries;
+  std::vector<FaultOutcome> faults;
+  RecoveryFigures recovery;
+  // The whole machine's busy share over the measured window (/proc/stat),
+  // 0-100; NaN when unknown. Above kHostBusyPct the figures may be bound by
+  // this machine rather than by the configuration.
+  double host_cpu_pct = NAN;
 
   // Filled after the run unless expectations are skipped (--no-expect).
   bool expectations_checked = false;

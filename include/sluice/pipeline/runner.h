@@ -6,8 +6,11 @@
 //   -> ProducerWorker threads
 //   -> drain, flush, count -> CellResult
 //
-// The calling thread monitors: it samples the queue depth every millisecond
-// and reports a StatusSnapshot about once a second. Set-up failures (broker
+// The calling thread monitors: it samples the queue depth every millisecond.
+// An IntervalRecorder (interval_series.h) builds the cell's interval series
+// and reports a StatusSnapshot per interval; a FaultInjector (faults.h)
+// applies the scenario's faults. A cell with faults on the embedded cluster
+// leaves it to the next cell only after a restart. Set-up failures (broker
 // unreachable, topic refused) are caught and recorded in CellResult::error;
 // scenario errors were refused before any run started.
 //
@@ -33,6 +36,7 @@
 #include <memory>
 #include <string>
 
+#include "sluice/pipeline/interval_series.h"
 #include "sluice/pipeline/run_result.h"
 #include "sluice/scenario/scenario.h"
 
@@ -45,7 +49,11 @@ struct StatusSnapshot {
   double delivered_per_s = 0;  // delivered in the last interval
   uint64_t depth = 0;
   uint64_t dropped = 0;        // so far in this cell
-  int64_t p99_ns = 0;          // end-to-end p99 so far (worst client's)
+  int64_t p99_ns = -1;         // end-to-end p99 of the interval, all clients merged; -1: none delivered
+  // The interval's row, as timeseries.csv will hold it (its `offered` is
+  // what was counted so far), and the cell's counts up to its end.
+  IntervalRow interval;
+  IntervalTotals totals;
 };
 
 struct RunOptions {
@@ -55,7 +63,11 @@ struct RunOptions {
   std::string run_id = "run";
   // Set on SIGINT/SIGTERM; the cell stops early and says so.
   const std::atomic<bool>* interrupted = nullptr;
+  // Called once per report interval (report.interval), when its row is
+  // complete, from the interval recorder's thread (interval_series.h).
   std::function<void(const StatusSnapshot&)> on_status;
+  // tools/kafka-local, for the pause and kill faults ("": not available).
+  std::string kafka_local;
 };
 
 class EmbeddedCluster;  // kafka_client.h
@@ -85,6 +97,7 @@ class Runner {
   RunOptions options_;
   std::atomic<bool> never_{false};
   std::unique_ptr<EmbeddedCluster> cluster_;
+  EmbeddedCluster* cell_cluster_ = nullptr;  // the embedded cluster of the running cell, if any
   uint64_t cluster_sent_bytes_ = 0;  // by the cells on cluster_ so far
   uint64_t cell_sent_bytes_ = 0;     // by the last cell (RunPipeline)
   std::unique_ptr<const PayloadPool> payloads_;

@@ -230,6 +230,15 @@ class Source {
   // Direct pipeline: hand every event to `sink` instead of the queue (the
   // queue and its when-full policy are then unused). Call before Run().
   void SetSink(EventSink* sink) { sink_ = sink; }
+  // Counts each scheduled event once more, in counts[intended time /
+  // interval_ns] (clamped to the last of `size` entries): the offered column
+  // of the interval series (interval_series.h). The array outlives the run
+  // and only this source's thread writes it. Set before Run(); optional.
+  void CountOfferedInto(Counter* counts, size_t size, int64_t interval_ns) {
+    offered_ = counts;
+    offered_size_ = size;
+    offered_interval_ns_ = interval_ns;
+  }
 
   void Run(int64_t epoch_ns, const std::atomic<bool>& stop);
   const SourceCounters& counters() const { return counters_; }
@@ -258,6 +267,11 @@ class Source {
   EventStream* stream_;
   EventSink* sink_ = nullptr;
   SourceCounters counters_;
+  Counter* offered_ = nullptr;  // CountOfferedInto
+  size_t offered_size_ = 0;
+  int64_t offered_interval_ns_ = 1;
+  size_t offered_index_ = 0;
+  int64_t offered_from_ns_ = 0, offered_to_ns_ = 0;  // the interval of offered_index_
   BoundedQueue<Event>::ProducerToken producer_token_;
   BoundedQueue<Event>::ConsumerToken consumer_token_;  // drop_oldest evicts
   int64_t deadline_abs_ns_ = 0;

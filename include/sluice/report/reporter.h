@@ -100,6 +100,7 @@ class ConsoleReporter : public Reporter {
   std::vector<std::string> max_rate_;           // per row: the "max rate" column
   bool searched_ = false;
   std::string replay_notes_, failures_, rate_notes_, errors_;
+  std::string fault_notes_, host_notes_;  // faults and recovery; a machine too busy
   size_t held_ = 0, failed_ = 0;
 };
 
@@ -201,7 +202,9 @@ class ResultsError : public std::runtime_error {
 //   AddCell(cell)      appends the cell's rows to report.csv, types.csv and
 //                      expectations.csv (created at the first expectation),
 //                      flushed to disk, and writes its .hgrm files
-//                      (<cell>-<rep>.<latency>.hgrm, values in milliseconds)
+//                      (<cell>-<rep>.<latency>.hgrm, values in milliseconds),
+//                      its rows of timeseries.csv (timeseries_columns.h) and
+//                      its interval histograms (<cell>-<rep>.intervals.hlog)
 //   Finish(reason)     report.json with every cell, atomically (temp +
 //                      rename); reason "" for a complete run, else the report
 //                      is marked partial with that reason
@@ -241,11 +244,11 @@ class ResultsFolder {
   // holds, so that no one has to look a cell index up by hand.
   void IndexFile(const CellResult& cell, const std::string& file, const std::string& holds);
 
-  std::ostringstream csv_buffer_, types_buffer_, expectations_buffer_, files_buffer_;
+  std::ostringstream csv_buffer_, types_buffer_, expectations_buffer_, files_buffer_, timeseries_buffer_;
   std::unique_ptr<CsvReporter> csv_;
   std::unique_ptr<TypesCsvReporter> types_;
   std::unique_ptr<ExpectationsCsvReporter> expectations_;
-  std::unique_ptr<AppendFile> csv_file_, types_file_, expectations_file_, files_file_;
+  std::unique_ptr<AppendFile> csv_file_, types_file_, expectations_file_, files_file_, timeseries_file_;
   std::unique_ptr<std::ofstream> json_file_;
   std::unique_ptr<JsonReporter> json_;
 };

@@ -200,6 +200,48 @@ struct TopicSpec {
   bool reuse = false;
 };
 
+// One action of `faults:`, applied at a time of each cell (faults.h says
+// what each does and how it fails). Times are from the start of the cell's
+// warm-up (the schedule's time 0), the same in every cell and repetition.
+enum class FaultAction {
+  kRtt,         // embedded: raise the brokers' round-trip time for `duration`
+  kBrokerDown,  // embedded: one broker refuses connections for `duration`
+  kErrors,      // embedded: the next `count` requests of a type fail with `error`
+  kLeader,      // embedded: move partition leadership to `broker`
+  kPause,       // tools/kafka-local: SIGSTOP a broker, SIGCONT after `duration`
+  kKill,        // tools/kafka-local: SIGKILL a broker, start it after `duration`
+  kExec,        // any cluster: run a command, its `undo` after `duration`
+};
+
+struct FaultSpec {
+  FaultAction action = FaultAction::kRtt;
+  int64_t at_ns = 0;
+  int64_t duration_ns = 0;   // 0: an instant action (errors, leader) or no undo
+  std::vector<int> brokers;  // rtt: empty means every broker; others: one broker id (from 1)
+  int64_t rtt_ns = 0;        // rtt
+  int request = 0;           // errors: the Kafka API key (Produce = 0)
+  std::string request_name;  // errors: as written, e.g. Produce
+  std::string error;         // errors: librdkafka's error name, e.g. NOT_ENOUGH_REPLICAS
+  int64_t count = 0;         // errors: how many requests fail
+  int partition = -1;        // leader: the partition, -1 for every one
+  std::string run, undo;     // exec: shell commands (undo may be empty)
+  SourceLocation where;      // of the entry in the file
+
+  int64_t end_ns() const { return at_ns + duration_ns; }
+  // One short phrase for reports, e.g. "rtt 200ms", "broker_down 2", "exec".
+  std::string Label() const;
+};
+
+// librdkafka's code (rd_kafka_resp_err_t) of an error name as rd_kafka_err2name
+// prints it, e.g. NOT_ENOUGH_REPLICAS -> 19, _TRANSPORT -> -195; 0 for an
+// unknown name (NO_ERROR is not a fault). Pure.
+int FaultErrorCode(const std::string& name);
+
+// report: what the reports hold besides the whole-window figures.
+struct ReportSpec {
+  int64_t interval_ns = 1'000'000'000;  // timeseries.csv rows and the status line
+};
+
 // One value of one swept key, e.g. producers.threads = 4.
 struct Parameter {
   std::string key;
@@ -243,6 +285,9 @@ struct Scenario {
 
   // expect: and expect_when:, checked against each cell's report after it ran.
   std::vector<ExpectationSpec> expectations;
+
+  std::vector<FaultSpec> faults;  // in the order of their `at`
+  ReportSpec report;
 
   int64_t total_ns() const { return warmup_ns + duration_ns; }
 
@@ -298,6 +343,7 @@ const char* ToString(PayloadFormat format);
 const char* ToString(TimeFormat format);
 const char* ToString(BadLinePolicy policy);
 const char* ToString(SourceTiming timing);
+const char* ToString(FaultAction action);
 
 }  // namespace sluice
 

@@ -1,0 +1,49 @@
+#include "sluice/pipeline/recovery.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sluice {
+
+RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double first_fault_start_s,
+                                double last_fault_end_s, double source_end_s) {
+  RecoveryFigures out;
+  out.had_faults = true;
+  // A hair of slack on the times: they are sums of binary fractions.
+  constexpr double kEps = 1e-9;
+  double pre_sum = 0;
+  int pre_count = 0;
+  for (const IntervalRow& r : rows) {
+    if (r.t_s + r.length_s <= first_fault_start_s + kEps) {
+      pre_sum += r.depth_mean;
+      ++pre_count;
+    }
+  }
+  const double pre_mean = pre_count > 0 ? pre_sum / pre_count : 0.0;
+  const double depth_limit = std::max(kRecoveredDepthFactor * pre_mean, 1.0);
+  auto healthy = [&](const IntervalRow& r) {
+    return static_cast<double>(r.delivered) >= kRecoveredDeliveredShare * static_cast<double>(r.offered) &&
+           r.depth_mean < depth_limit;
+  };
+  // Scan backwards over the source's intervals: the earliest start of the
+  // healthy run that lasts to the end of the source.
+  double recovered_at = NAN;
+  for (size_t i = rows.size(); i-- > 0;) {
+    const IntervalRow& r = rows[i];
+    if (r.t_s >= source_end_s - kEps) continue;  // drain and flush: nothing offered
+    if (r.t_s + kEps < last_fault_end_s) break;
+    if (!healthy(r)) break;
+    recovered_at = r.t_s;
+  }
+  if (!std::isnan(recovered_at)) out.recovery_s = std::max(0.0, recovered_at - last_fault_end_s);
+  const double until = std::isnan(recovered_at) ? INFINITY : recovered_at;
+  for (const IntervalRow& r : rows) {
+    if (r.t_s + r.length_s <= first_fault_start_s + kEps) continue;
+    if (r.t_s >= until - kEps) break;
+    out.fault_drops += r.dropped;
+    out.fault_depth_max = std::max(out.fault_depth_max, r.depth_max);
+  }
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,38 @@
+// Recovery after faults: the rule that turns a cell's interval series
+// (interval_row.h) into recovery_s, fault_drops and fault_depth_max.
+//
+//   recovery_s       from the end of the last fault (at + duration; at for
+//                    an instant action) to the start of the first interval,
+//                    starting at or after that end, from which every
+//                    interval of the source's run (t_s < source_end_s)
+//                    has delivered >= 0.95 x offered and depth_mean below
+//                    max(2 x the pre-fault mean depth, 1 event). The
+//                    pre-fault mean depth is the mean of depth_mean over the
+//                    intervals that end before the first fault starts (0 if
+//                    none). NaN when no such interval exists: never
+//                    recovered. Resolution: one report.interval.
+//   fault_drops      dropped in the intervals from the one holding the
+//                    first fault's start to the recovery (to the last row
+//                    when never recovered)
+//   fault_depth_max  the highest depth_max over those intervals
+//
+// Pure: no clock, no I/O; tested on made-up series.
+#ifndef SLUICE_PIPELINE_RECOVERY_H_
+#define SLUICE_PIPELINE_RECOVERY_H_
+
+#include <vector>
+
+#include "sluice/pipeline/interval_row.h"
+
+namespace sluice {
+
+inline constexpr double kRecoveredDeliveredShare = 0.95;
+inline constexpr double kRecoveredDepthFactor = 2.0;
+
+// `rows` in time order; times in seconds from the cell's time 0.
+RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double first_fault_start_s,
+                                double last_fault_end_s, double source_end_s);
+
+}  // namespace sluice
+
+#endif  // SLUICE_PIPELINE_RECOVERY_H_
