@@ -1,5 +1,6 @@
 #include "sluice/cli/app.h"
 
+#include <filesystem>
 #include <unistd.h>
 
 #include <chrono>
@@ -110,6 +111,24 @@ int ValidateCommand(const std::string& scenario_file, const std::vector<std::str
   return kExitOk;
 }
 
+namespace {
+
+// tools/kafka-local of the source tree this sluice was built from: the
+// executable sits in a build folder inside it (build/sluice), or "".
+std::string DefaultKafkaLocal() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  for (std::filesystem::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
+       dir = dir.parent_path()) {
+    const std::filesystem::path script = dir / "tools" / "kafka-local";
+    if (std::filesystem::exists(script, ec)) return script.string();
+  }
+  return "";
+}
+
+}  // namespace
+
 int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
                const std::atomic<bool>& interrupted) {
   ScenarioPlan plan;
@@ -150,6 +169,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   options.bootstrap = args.bootstrap;
   options.run_id = stamp;
   options.interrupted = &interrupted;
+  options.kafka_local = args.kafka_local.empty() ? DefaultKafkaLocal() : args.kafka_local;
   if (!args.quiet) options.on_status = [&status](const StatusSnapshot& s) { status.Update(s); };
   Runner runner(options);
 

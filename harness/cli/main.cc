@@ -16,6 +16,7 @@
 #include "sluice/pipeline/synth.h"
 #include "sluice/analysis/compare.h"
 #include "sluice/report/columns.h"
+#include "sluice/report/timeseries_columns.h"
 #include "sluice/analysis/plot.h"
 #include "sluice/core/exit_codes.h"
 #include "sluice/core/stop.h"
@@ -88,6 +89,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--set", run.overrides, "Override a key: dotted.key=value (repeatable)");
   // --bootstrap: produce to this real cluster instead of the scenario's broker.
   run_cmd->add_option("--bootstrap", run.bootstrap, "Real Kafka bootstrap list host:port,...");
+  // --kafka-local: the script the pause and kill faults call (faults:).
+  run_cmd->add_option("--kafka-local", run.kafka_local,
+                      "tools/kafka-local for the pause/kill faults (default: found from the executable)");
   // --results: the folder under which results/<name>-<UTC>/ is created.
   run_cmd->add_option("--results", run.results_root, "Results root folder")->capture_default_str();
   // --quiet: no live status line (the summary is still printed).
@@ -198,9 +202,11 @@ int main(int argc, char** argv) {
 
   // columns (hidden): the report columns, as results/README.md's table.
   bool columns_markdown = false;
+  bool columns_timeseries = false;
   CLI::App* columns_cmd = app.add_subcommand("columns", "The report columns (results/README.md)");
   columns_cmd->group("");  // hidden from --help
   columns_cmd->add_flag("--markdown", columns_markdown, "The table of results/README.md");
+  columns_cmd->add_flag("--timeseries", columns_timeseries, "The timeseries.csv table of results/README.md");
 
   std::vector<std::string> plot_folders;
   std::string plot_output;
@@ -242,7 +248,9 @@ int main(int argc, char** argv) {
       return sluice::CompareCommand(compare_inputs, compare, std::cout, std::cerr);
     }
     if (*columns_cmd) {
-      if (columns_markdown) {
+      if (columns_timeseries) {
+        std::cout << sluice::TimeseriesMarkdown();
+      } else if (columns_markdown) {
         std::cout << sluice::ColumnsMarkdown();
       } else {
         for (const auto& c : sluice::ReportColumns()) std::cout << c.name << "\n";

@@ -10,7 +10,7 @@ void StatusLine::Update(const StatusSnapshot& s) {
   // The interval's figures, as its row of timeseries.csv has them; "-" where
   // the interval has no value (nothing delivered yet, e.g. early warm-up).
   const IntervalRow& row = s.interval;
-  const std::string p99 = std::isnan(row.e2e_p99_ms) ? "-" : FormatDuration(static_cast<int64_t>(row.e2e_p99_ms * 1e6));
+  const std::string p99 = s.p99_ns < 0 ? "-" : FormatDuration(s.p99_ns);
   char line[320];
   std::snprintf(line, sizeof line,
                 "[cell %d/%d rep %d/%d] %.1fs/%.1fs offered %s delivered %s depth %llu "

@@ -29,6 +29,9 @@ struct RunArgs {
   bool check_expectations = true;      // false: --no-expect
   bool plot = false;                   // --plot: also write report.html (sluice plot)
   std::string command_line;
+  // --kafka-local: tools/kafka-local for the pause and kill faults; empty:
+  // the one beside the sluice executable's source tree, if found.
+  std::string kafka_local;
 };
 
 // Where a run's reports go, set up before anything runs: the results folder

@@ -482,7 +482,7 @@ TEST(ResultsFolderTest, WritesEveryReportAndNoTemporaryFiles) {
   EXPECT_EQ(names, (std::vector<std::string>{
                        "0-0.end_to_end.hgrm", "0-0.hlog", "0-0.kafka.hgrm", "0-0.queue_wait.hgrm",
                        "1-0.end_to_end.hgrm", "1-0.hlog", "1-0.queue_wait.hgrm", "files.csv",
-                       "report.csv", "report.json", "types.csv"}));
+                       "report.csv", "report.json", "timeseries.csv", "types.csv"}));
   // files.csv names the settings of every per-cell file: the swept values,
   // not a cell index to look up.
   const auto files = ParseCsv(ReadFile(fs::path(folder.path()) / "files.csv"));
@@ -679,6 +679,16 @@ TEST(StatusLineTest, TerminalRewritesInPlace) {
   line.End();
   const std::string once = std::string("\r\033[K") + kStatus;
   EXPECT_EQ(out.str(), once + once + "\r\033[K");
+}
+
+TEST(StatusLineTest, ShowsADashWithoutAValueAndNamesTheActiveFaults) {
+  std::ostringstream out;
+  StatusLine line(out, /*terminal=*/false);
+  StatusSnapshot s = Snapshot();
+  s.p99_ns = -1;  // nothing delivered in the interval
+  s.interval.faults = "rtt 200.00ms";
+  line.Update(s);
+  EXPECT_NE(out.str().find("p99 - fault rtt 200.00ms"), std::string::npos) << out.str();
 }
 
 TEST(StatusLineTest, PlainPrintsOneLinePerUpdate) {
