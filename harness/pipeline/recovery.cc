@@ -6,7 +6,7 @@
 namespace sluice {
 
 RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double first_fault_start_s,
-                                double last_fault_end_s, double source_end_s) {
+                                double last_fault_end_s, double source_end_s, double depth_floor) {
   RecoveryFigures out;
   out.had_faults = true;
   // A hair of slack on the times: they are sums of binary fractions.
@@ -20,7 +20,7 @@ RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double fir
     }
   }
   const double pre_mean = pre_count > 0 ? pre_sum / pre_count : 0.0;
-  const double depth_limit = std::max(kRecoveredDepthFactor * pre_mean, 1.0);
+  const double depth_limit = std::max(kRecoveredDepthFactor * pre_mean, depth_floor);
   auto healthy = [&](const IntervalRow& r) {
     return static_cast<double>(r.delivered) >= kRecoveredDeliveredShare * static_cast<double>(r.offered) &&
            r.depth_mean < depth_limit;

@@ -527,7 +527,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     int64_t last_end = 0;
     for (const FaultSpec& f : scenario.faults) last_end = std::max(last_end, f.end_ns());
     result.recovery = ComputeRecovery(result.timeseries, scenario.faults.front().at_ns / 1e9, last_end / 1e9,
-                                      source_end / 1e9);
+                                      source_end / 1e9, RecoveryDepthFloor(scenario.queue.capacity));
   }
   if (!injector.error().empty() && result.error.empty()) result.error = injector.error();
 

@@ -6,7 +6,10 @@
 //                    starting at or after that end, from which every
 //                    interval of the source's run (t_s < source_end_s)
 //                    has delivered >= 0.95 x offered and depth_mean below
-//                    max(2 x the pre-fault mean depth, 1 event). The
+//                    max(2 x the pre-fault mean depth, depth_floor) (the
+//                    runner's floor: 1% of the queue's capacity, at least
+//                    1 event, so that an idle queue's jitter of a few
+//                    events is not read as a backlog). The
 //                    pre-fault mean depth is the mean of depth_mean over the
 //                    intervals that end before the first fault starts (0 if
 //                    none). NaN when no such interval exists: never
@@ -20,6 +23,7 @@
 #ifndef SLUICE_PIPELINE_RECOVERY_H_
 #define SLUICE_PIPELINE_RECOVERY_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "sluice/pipeline/interval_row.h"
@@ -31,7 +35,10 @@ inline constexpr double kRecoveredDepthFactor = 2.0;
 
 // `rows` in time order; times in seconds from the cell's time 0.
 RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double first_fault_start_s,
-                                double last_fault_end_s, double source_end_s);
+                                double last_fault_end_s, double source_end_s, double depth_floor = 1.0);
+
+// The runner's depth_floor for a queue of `capacity` events.
+inline double RecoveryDepthFloor(int64_t capacity) { return capacity / 100.0 > 1.0 ? capacity / 100.0 : 1.0; }
 
 }  // namespace sluice
 

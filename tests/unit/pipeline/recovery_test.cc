@@ -63,6 +63,15 @@ TEST(RecoveryTest, AnUnaffectedSystemRecoversAtOnce) {
   EXPECT_EQ(r.fault_drops, 0u);
 }
 
+TEST(RecoveryTest, TheDepthFloorAbsorbsAnIdleQueuesJitter) {
+  // Pre-fault depth about 0.4: twice that is under one event, and a
+  // recovered interval with a mean of 1.7 would not count without a floor.
+  auto rows = Series({1000, 1000, 500, 1000, 1000}, {0.4, 0.4, 300, 1.7, 1.2});
+  EXPECT_TRUE(std::isnan(ComputeRecovery(rows, 2.0, 3.0, 5.0).recovery_s));
+  EXPECT_DOUBLE_EQ(ComputeRecovery(rows, 2.0, 3.0, 5.0, RecoveryDepthFloor(4000)).recovery_s, 0.0);
+  EXPECT_DOUBLE_EQ(RecoveryDepthFloor(50), 1.0);
+}
+
 TEST(RecoveryTest, DrainIntervalsDoNotCountAsRecovered) {
   // The fault lasts past the source's end (4 s): the rows after it offer
   // nothing, and would pass trivially; they are not the run.
