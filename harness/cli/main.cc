@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-expect", no_expect, "Do not check the scenario's expectations");
   // --plot: at the end, also write report.html into the results folder (sluice plot).
   run_cmd->add_flag("--plot", run.plot, "Also write report.html (charts) into the results folder");
+  // --verify: read each cell's topic back and classify every event, as
+  // `verify: true` in the scenario (a verify: map there keeps its carrier).
+  run_cmd->add_flag("--verify", run.verify, "Read each cell's topic back and check every event");
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;

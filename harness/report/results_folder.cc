@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <system_error>
 
 #include "sluice/core/hdr_log.h"
@@ -16,7 +17,7 @@
 namespace sluice {
 namespace {
 
-constexpr char kLatencyFiles[][12] = {"end_to_end", "queue_wait", "worker", "kafka", "source_lag"};
+constexpr char kLatencyFiles[][12] = {"end_to_end", "queue_wait", "worker", "kafka", "source_lag", "consume"};
 
 const std::shared_ptr<LatencyHistogram>& LatencyOf(const CellResult& r, int which) {
   switch (which) {
@@ -24,6 +25,7 @@ const std::shared_ptr<LatencyHistogram>& LatencyOf(const CellResult& r, int whic
     case 1: return r.queue_wait;
     case 2: return r.worker;
     case 3: return r.kafka;
+    case 5: return r.consume;
     default: return r.source_lag;
   }
 }
@@ -214,7 +216,7 @@ void ResultsFolder::AddCell(const CellResult& cell) {
                           ": latencies in nanoseconds of the events intended in the measured window");
     const double warmup_s = cell.scenario.warmup_ns / 1e9;
     std::string kinds;
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < static_cast<int>(std::size(kLatencyFiles)); ++i) {
       if (const auto& h = LatencyOf(cell, i)) {
         writer.WriteInterval(kLatencyFiles[i], warmup_s, cell.duration_s, *h);
         kinds += (kinds.empty() ? "" : " ") + std::string(kLatencyFiles[i]);
@@ -223,7 +225,7 @@ void ResultsFolder::AddCell(const CellResult& cell) {
     WriteFile(stem + ".hlog", hlog.str());
     IndexFile(cell, stem + ".hlog", "latency histograms in ns, HdrHistogram interval log: " + kinds);
   }
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < static_cast<int>(std::size(kLatencyFiles)); ++i) {
     const auto& h = LatencyOf(cell, i);
     if (!h) continue;
     std::ostringstream hgrm;

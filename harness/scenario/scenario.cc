@@ -62,6 +62,10 @@ const char* ToString(SourceTiming timing) {
   return timing == SourceTiming::kSpin ? "spin" : "sleep";
 }
 
+const char* ToString(IdentityCarrier carrier) {
+  return carrier == IdentityCarrier::kValue ? "value" : "headers";
+}
+
 const char* ToString(WhenFull policy) {
   switch (policy) {
     case WhenFull::kDropNewest: return "drop_newest";
@@ -654,7 +658,8 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
                       const std::vector<EventTypeSpec>* reuse_events = nullptr) {
   MapReader top(ctx, root, "",
                 {"name", "description", "seed", "duration", "warmup", "broker", "topic", "source",
-                 "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when"});
+                 "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when",
+                 "verify"});
   Scenario s;
   s.file = ctx.file();
   s.name = top.Has("name") ? ReadName(ctx, top.Get("name"), "name")
@@ -793,6 +798,24 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
     if (p.Has("flush_timeout")) {
       s.producers.flush_timeout_ns =
           ReadDuration(ctx, p.Get("flush_timeout"), "producers.flush_timeout", 0, 3600e9);
+    }
+  }
+  if (top.Has("verify")) {
+    const YAML::Node v = top.Get("verify");
+    if (v.IsScalar()) {
+      s.verify.identity = s.verify.consume = ReadBool(ctx, v, "verify");
+    } else {
+      MapReader m(ctx, v, "verify", {"consume", "carrier", "timeout"});
+      s.verify.identity = true;
+      s.verify.consume = m.Has("consume") ? ReadBool(ctx, m.Get("consume"), m.Key("consume")) : true;
+      if (m.Has("carrier")) {
+        s.verify.carrier = ReadChoice<IdentityCarrier>(
+            ctx, m.Get("carrier"), m.Key("carrier"),
+            {{"headers", IdentityCarrier::kHeaders}, {"value", IdentityCarrier::kValue}});
+      }
+      if (m.Has("timeout")) {
+        s.verify.timeout_ns = ReadDuration(ctx, m.Get("timeout"), m.Key("timeout"), 0, 3600e9);
+      }
     }
   }
   if (s.pipeline == PipelineKind::kDirect && s.producers.threads != 1) {

@@ -201,6 +201,19 @@ struct TopicSpec {
 };
 
 // One value of one swept key, e.g. producers.threads = 4.
+// verify: what the topic holds, read back (pipeline/verify.h). `verify:
+// true` carries each event's identity in a record header and runs a
+// consumer that classifies every event; the map form sets the parts.
+enum class IdentityCarrier { kHeaders, kValue };
+struct VerifySpec {
+  bool identity = false;  // events carry their identity (on with verify)
+  bool consume = false;   // a consumer reads the topic back (verify.consume, default true)
+  IdentityCarrier carrier = IdentityCarrier::kHeaders;  // verify.carrier: headers or value
+  // After the flush, how long the consumer may take to reach the end
+  // offsets (verify.timeout).
+  int64_t timeout_ns = 30'000'000'000;
+};
+
 struct Parameter {
   std::string key;
   std::string value;
@@ -236,6 +249,7 @@ struct Scenario {
   PipelineKind pipeline = PipelineKind::kQueued;
   QueueSpec queue;
   ProducerSpec producers;
+  VerifySpec verify;
   int repeat = 1;
 
   // The swept values this scenario was built with (empty without a sweep).
@@ -298,6 +312,7 @@ const char* ToString(PayloadFormat format);
 const char* ToString(TimeFormat format);
 const char* ToString(BadLinePolicy policy);
 const char* ToString(SourceTiming timing);
+const char* ToString(IdentityCarrier carrier);
 
 }  // namespace sluice
 
