@@ -160,6 +160,10 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--threads", bench.queued_threads, "Queued workers")->capture_default_str();
   // --cpu: CPU per delivered event of sluice against a plain paced producer,
   // at fixed rates, against a `sluice broker` in a child process.
+  // --identity: compare the queued pipeline without and with each event's
+  // identity (verify:, carried in a header or in the value; no consumer).
+  bench_cmd->add_option("--identity", bench.identity, "Identity cost: headers or value")
+      ->check(CLI::IsMember({"headers", "value"}));
   bench_cmd->add_flag("--cpu", bench.cpu, "Measure CPU per event against a plain paced producer");
   // --rates: the offered rates of --cpu (default 1k/s 20k/s 100k/s).
   bench_cmd->add_option("--rates", bench.rates, "Offered rates for --cpu, e.g. 20k/s 100k/s");

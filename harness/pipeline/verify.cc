@@ -22,18 +22,33 @@ T Get(const unsigned char* in, size_t at) {
   return v;
 }
 
-// A 64-bit multiplicative hash, eight bytes per step: fast enough to run
-// over every payload (an error check, not a cryptographic one).
+// A 64-bit multiplicative hash: an error check, not a cryptographic one.
+// Four independent lanes of eight bytes each per step, so the multiplies
+// overlap instead of waiting on one another (the checksum runs over every
+// payload: one lane took 4.5% of a full-speed run's CPU).
 constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
 uint64_t Mix(uint64_t h, uint64_t w) {
   h = (h ^ w) * kMul;
   return h ^ (h >> 29);
 }
+uint64_t Word(const unsigned char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
 uint64_t Hash(uint64_t h, const unsigned char* p, size_t n) {
+  uint64_t a = h, b = h ^ 1, c = h ^ 2, d = h ^ 3;
+  while (n >= 32) {
+    a = Mix(a, Word(p));
+    b = Mix(b, Word(p + 8));
+    c = Mix(c, Word(p + 16));
+    d = Mix(d, Word(p + 24));
+    p += 32;
+    n -= 32;
+  }
+  h = Mix(Mix(Mix(a, b), c), d);
   while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = Mix(h, w);
+    h = Mix(h, Word(p));
     p += 8;
     n -= 8;
   }
