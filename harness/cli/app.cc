@@ -133,6 +133,11 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
                const std::atomic<bool>& interrupted) {
   ScenarioPlan plan;
   if (!LoadAndValidate(args.scenario_file, args.overrides, &plan, err)) return kExitUsage;
+  if (args.verify) {
+    // --verify: as `verify: true`, unless the scenario's verify: says more.
+    plan.base.verify.identity = plan.base.verify.consume = true;
+    for (Scenario& cell : plan.cells) cell.verify.identity = cell.verify.consume = true;
+  }
 
   // A real cluster must answer before anything else happens.
   for (const auto& cell : plan.cells) {

@@ -32,18 +32,26 @@ namespace sluice {
 namespace {
 
 // One variant: the bench file with the common overrides plus its own.
+// `identity`: "" leaves verify: as the file has it; "off" turns it off;
+// headers or value carries the identity that way, without a consumer.
 Scenario Variant(const BenchArgs& args, const std::string& pipeline, int threads,
-                 const std::string& compression) {
+                 const std::string& compression, const std::string& identity = "") {
   std::vector<std::string> sets = args.overrides;
   sets.push_back("pipeline=" + pipeline);
   sets.push_back("producers.threads=" + std::to_string(threads));
   sets.push_back("producers.kafka.compression.type=" + compression);
+  if (identity == "off") {
+    sets.push_back("verify=false");
+  } else if (!identity.empty()) {
+    sets.push_back("verify.carrier=" + identity);
+    sets.push_back("verify.consume=false");
+  }
   ScenarioPlan plan = LoadValidatedPlan(args.scenario_file, sets);
   Scenario s = plan.cells.at(0);
   ValidateKafkaProperties(s);
   SourceLocation where;
   where.origin = "sluice bench";
-  s.parameters = {{"pipeline", pipeline, where},
+  s.parameters = {{identity.empty() ? "pipeline" : "identity", identity.empty() ? pipeline : identity, where},
                   {"producers.kafka.compression.type", compression, where}};
   return s;
 }
@@ -339,8 +347,13 @@ int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
   ScenarioPlan plan;
   try {
     for (const auto& codec : args.compressions) {
-      plan.cells.push_back(Variant(full, "direct", 1, codec));
-      plan.cells.push_back(Variant(full, "queued", args.queued_threads, codec));
+      if (args.identity.empty()) {
+        plan.cells.push_back(Variant(full, "direct", 1, codec));
+        plan.cells.push_back(Variant(full, "queued", args.queued_threads, codec));
+      } else {
+        plan.cells.push_back(Variant(full, "queued", args.queued_threads, codec, "off"));
+        plan.cells.push_back(Variant(full, "queued", args.queued_threads, codec, args.identity));
+      }
     }
   } catch (const ScenarioError& e) {
     err << "sluice: error: " << e.what() << "\n";
@@ -348,7 +361,7 @@ int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
   }
   plan.base = plan.cells.front();
   plan.base.repeat = args.repetitions;
-  plan.swept_keys = {"pipeline", "producers.kafka.compression.type"};
+  plan.swept_keys = {args.identity.empty() ? "pipeline" : "identity", "producers.kafka.compression.type"};
 
   RunOutputs outputs;
   if (!PrepareOutputs(plan, args.results_root, args.command_line, args.overrides, args.bootstrap,
@@ -383,12 +396,19 @@ int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
     }
   }
 
-  out << "queued pipeline (" << args.queued_threads
-      << " workers) against the direct librdkafka loop, delivered events/s, "
-      << args.repetitions << " alternating repetitions\n";
+  const bool identity = !args.identity.empty();
+  if (identity) {
+    out << "queued pipeline (" << args.queued_threads << " workers) without and with each event's identity ("
+        << args.identity << "), delivered events/s, " << args.repetitions << " alternating repetitions\n";
+  } else {
+    out << "queued pipeline (" << args.queued_threads
+        << " workers) against the direct librdkafka loop, delivered events/s, "
+        << args.repetitions << " alternating repetitions\n";
+  }
   char line[256];
-  std::snprintf(line, sizeof line, "%-12s %14s %14s %14s %20s\n", "compression", "direct (med)",
-                "queued (med)", "ratio (med)", "ratio (min .. max)");
+  std::snprintf(line, sizeof line, "%-12s %14s %14s %14s %20s\n", "compression",
+                identity ? "off (med)" : "direct (med)", identity ? "on (med)" : "queued (med)",
+                "ratio (med)", "ratio (min .. max)");
   out << line;
   for (size_t k = 0; k < args.compressions.size(); ++k) {
     std::vector<double> direct, queued, ratios;

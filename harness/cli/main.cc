@@ -101,6 +101,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-expect", no_expect, "Do not check the scenario's expectations");
   // --plot: at the end, also write report.html into the results folder (sluice plot).
   run_cmd->add_flag("--plot", run.plot, "Also write report.html (charts) into the results folder");
+  // --verify: read each cell's topic back and classify every event, as
+  // `verify: true` in the scenario (a verify: map there keeps its carrier).
+  run_cmd->add_flag("--verify", run.verify, "Read each cell's topic back and check every event");
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
@@ -161,6 +164,10 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--threads", bench.queued_threads, "Queued workers")->capture_default_str();
   // --cpu: CPU per delivered event of sluice against a plain paced producer,
   // at fixed rates, against a `sluice broker` in a child process.
+  // --identity: compare the queued pipeline without and with each event's
+  // identity (verify:, carried in a header or in the value; no consumer).
+  bench_cmd->add_option("--identity", bench.identity, "Identity cost: headers or value")
+      ->check(CLI::IsMember({"headers", "value"}));
   bench_cmd->add_flag("--cpu", bench.cpu, "Measure CPU per event against a plain paced producer");
   // --rates: the offered rates of --cpu (default 1k/s 20k/s 100k/s).
   bench_cmd->add_option("--rates", bench.rates, "Offered rates for --cpu, e.g. 20k/s 100k/s");

@@ -157,6 +157,7 @@ void ProducerClient::OnDelivery(const rd_kafka_message_t* m, int64_t now_ns) {
     counters_.delivered.Add();
     counters_.delivered_bytes.Add(m->len);
     counters_.delivered_by_type[sent.type].Add();
+    if (ledger_on_) ledger_.Acked(sent.producer, sent.type, sent.seq, m->partition, m->offset);
     if (now_ns >= warmup_ns_ && now_ns < window_end_ns_.load(std::memory_order_relaxed)) {
       counters_.window_delivered.Add();
       counters_.window_delivered_bytes.Add(m->len);

@@ -1,6 +1,7 @@
 #include "sluice/pipeline/producer_worker.h"
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include "sluice/core/clock.h"
@@ -38,6 +39,21 @@ ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue
                                                                   : t.size.max));
     }
     scratch_.resize(largest);
+  }
+}
+
+void ProducerWorker::EnableIdentity(const Identity& stamp, IdentityCarrier carrier) {
+  identity_ = true;
+  carrier_ = carrier;
+  stamp_ = stamp;
+  // Scenario::type_slots() is at most 256 (255 named types, or a replay's
+  // 256 slots).
+  next_seq_.assign(256, 0);
+  if (carrier == IdentityCarrier::kValue) {
+    prefix_ = kIdentityBytes;
+    // Documents are composed after the prefix; other payloads are copied
+    // there (the buffer grows to the largest one, then stays).
+    if (!scratch_.empty()) scratch_.resize(scratch_.size() + prefix_);
   }
 }
 
@@ -85,8 +101,8 @@ void ProducerWorker::Produce(const Event& event, int64_t taken_ns) {
   size_t key_len = 0;
   if (event.key != Event::kNoKey) key_len = FormatKey(event.key, key);
   if (const DocumentPool* documents = payloads_.documents()) {
-    documents->Write(event, control_.wall_epoch_us, scratch_.data());
-    ProduceBytes(event, taken_ns, scratch_.data(), RD_KAFKA_MSG_F_COPY, key, key_len);
+    documents->Write(event, control_.wall_epoch_us, scratch_.data() + prefix_);
+    ProduceBytes(event, taken_ns, scratch_.data() + prefix_, RD_KAFKA_MSG_F_COPY, key, key_len);
     return;
   }
   // The payload points into the run's pool, which outlives the client: no
@@ -120,18 +136,53 @@ void ProducerWorker::ProduceBytes(const Event& event, int64_t taken_ns, void* pa
   slot->taken_ns = taken_ns;
   slot->type = event.type;
   slot->worker = static_cast<uint16_t>(index_);
+  void* value = payload;
+  size_t value_len = event.size;
+  if (identity_) {
+    Identity id = stamp_;
+    id.type = event.type;
+    id.seq = next_seq_[event.type]++;
+    id.intended_ns = event.intended_ns;
+    slot->producer = id.producer;
+    slot->seq = id.seq;
+    if (carrier_ == IdentityCarrier::kValue) {
+      char* after = scratch_.data() + prefix_;
+      if (payload != after) {
+        if (scratch_.size() < prefix_ + event.size) scratch_.resize(prefix_ + event.size);
+        after = scratch_.data() + prefix_;
+        std::memcpy(after, payload, event.size);
+      }
+      EncodeIdentity(id, after, event.size, reinterpret_cast<unsigned char*>(scratch_.data()));
+      value = scratch_.data();
+      value_len = prefix_ + event.size;
+      msgflags = RD_KAFKA_MSG_F_COPY;
+    } else {
+      EncodeIdentity(id, payload, event.size, header_);
+    }
+  }
+  const bool in_header = identity_ && carrier_ == IdentityCarrier::kHeaders;
   while (true) {
     // Read before the call, written before librdkafka may hand the message
     // to the listener: the reading of the attempt that is accepted ends
     // `worker` and starts `kafka`. Waits after QUEUE_FULL are the worker's.
     slot->handed_ns = NowNs() - control_.epoch_ns;
-    int rc = rd_kafka_produce(client_.topic(), RD_KAFKA_PARTITION_UA, msgflags, payload, event.size,
-                              key_len ? key : nullptr, key_len, slot);
-    if (rc == 0) {
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (in_header) {
+      // librdkafka copies the header into a header list of its own.
+      err = rd_kafka_producev(client_.handle(), RD_KAFKA_V_RKT(client_.topic()),
+                              RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA), RD_KAFKA_V_MSGFLAGS(msgflags),
+                              RD_KAFKA_V_VALUE(value, value_len),
+                              RD_KAFKA_V_KEY(key_len ? key : nullptr, key_len),
+                              RD_KAFKA_V_HEADER(kIdentityHeader, header_, static_cast<ssize_t>(kIdentityBytes)),
+                              RD_KAFKA_V_OPAQUE(slot), RD_KAFKA_V_END);
+    } else if (rd_kafka_produce(client_.topic(), RD_KAFKA_PARTITION_UA, msgflags, value, value_len,
+                                key_len ? key : nullptr, key_len, slot) != 0) {
+      err = rd_kafka_last_error();
+    }
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       counters_.produced.Add();
       break;
     }
-    rd_kafka_resp_err_t err = rd_kafka_last_error();
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       counters_.backpressure.Add();
       if (GiveUpWaiting()) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "sluice/pipeline/recovery.h"
 #include "sluice/pipeline/replay.h"
 #include "sluice/pipeline/source.h"
+#include "sluice/pipeline/verifier.h"
 #include "sluice/core/units.h"
 
 namespace sluice {
@@ -63,7 +65,14 @@ int64_t MaxEventSize(const Scenario& s) {
 
 }  // namespace
 
-Runner::Runner(RunOptions options) : options_(std::move(options)) {
+namespace {
+uint64_t RandomRunId() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+}  // namespace
+
+Runner::Runner(RunOptions options) : options_(std::move(options)), identity_run_(RandomRunId()) {
   if (options_.interrupted == nullptr) options_.interrupted = &never_;
 }
 
@@ -246,6 +255,17 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   for (auto& c : clients) c->AwaitTopicMetadata(scenario.broker.connect_timeout_ns);
   for (auto& c : clients) c->SetIntervals(&recorder.AddClient());
   result.effective_config = EffectiveConfig(clients.front()->handle());
+  // verify: identities in the events, acknowledgements in a ledger, and a
+  // consumer that reads the topic back from now on.
+  const Identity cell_identity{identity_run_, static_cast<uint16_t>(cell), static_cast<uint16_t>(repetition),
+                               0, 0, 0, 0};
+  std::unique_ptr<Verifier> verifier;
+  if (scenario.verify.identity) {
+    for (auto& c : clients) c->EnableLedger();
+  }
+  if (scenario.verify.consume) {
+    verifier = std::make_unique<Verifier>(scenario, bootstrap, result.topic, cell_identity);
+  }
   const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
   result.setup_s = (epoch - cell_start_ns) / 1e9;
   for (auto& c : clients) c->SetEpoch(epoch);
@@ -267,6 +287,11 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     workers.push_back(std::make_unique<ProducerWorker>(
         shared ? i : 0, scenario, queue, client, payloads, control,
         replay ? &replay_stream->arena() : nullptr));
+    if (scenario.verify.identity) {
+      Identity stamp = cell_identity;
+      stamp.producer = static_cast<uint32_t>(i);  // issue 15: the shard index goes in the high 16 bits
+      workers.back()->EnableIdentity(stamp, scenario.verify.carrier);
+    }
   }
 
   // Queued: the workers drain the queue on threads of their own. Direct:
@@ -284,6 +309,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
       });
     }
   }
+  if (verifier) verifier->Start(epoch);
   std::atomic<bool> source_finished{false};
   {
     IntervalInputs inputs;
@@ -393,6 +419,18 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   // Every listener has stopped: undo what is still active, close the series.
   injector.Stop();
   recorder.Stop();
+  if (verifier) {
+    AckLedger acked;
+    for (auto& c : clients) acked.Merge(c->ledger());
+    verifier->Finish(acked, scenario.verify.timeout_ns);
+    result.verify.checked = true;
+    result.verify.counts = verifier->classifier().total();
+    result.verify.reached_end = verifier->reached_end();
+    result.verify.skipped_offsets = verifier->classifier().skipped_offsets();
+    result.verify.errors = verifier->errors();
+    result.verify.memory_bytes = acked.MemoryBytes() + verifier->classifier().MemoryBytes();
+    result.consume = std::make_shared<LatencyHistogram>(verifier->consume());
+  }
 
   // ---- count
   const SourceCounters& sc = source.counters();
@@ -461,6 +499,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   result.types.clear();
   for (size_t t = 0; t < names.size() && t < types; ++t) {
     by_type[t].type = names[t];
+    if (verifier) result.verify.by_type.push_back(verifier->classifier().by_type()[t]);
     result.types.push_back(by_type[t]);
   }
   if (replay) {

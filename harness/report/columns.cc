@@ -61,6 +61,7 @@ const std::shared_ptr<LatencyHistogram>& Histogram(const CellResult& r, int whic
     case 1: return r.queue_wait;
     case 2: return r.kafka;
     case 3: return r.worker;
+    case 4: return r.consume;
     default: return r.source_lag;
   }
 }
@@ -136,14 +137,16 @@ std::vector<Column> BuildColumns() {
   b.Count("measured_delivered", kHigher, "delivered events intended after the warm-up (the latency sample count)",
           [](const CellResult& r) { return static_cast<double>(r.measured_delivered); });
 
-  const char* kKinds[] = {"end_to_end", "queue_wait", "kafka", "worker"};
+  const char* kKinds[] = {"end_to_end", "queue_wait", "kafka", "worker", "consume"};
   const char* kKindText[] = {
       "intended time -> delivery report", "intended time -> taken by a worker",
       "start of the produce() call librdkafka accepted -> delivery report",
       ("taken by a worker -> start of the produce() call librdkafka accepted, QUEUE_FULL waits "
-       "included")};
-  for (int k = 0; k < 4; ++k) {
-    b.group = std::string("latency.") + kKinds[k] + ": " + kKindText[k] + ", of measured delivered events";
+       "included"),
+      "intended time -> read back by the verifier (verify: only), first copies"};
+  for (int k = 0; k < 5; ++k) {
+    b.group = std::string("latency.") + kKinds[k] + ": " + kKindText[k] +
+              (k == 4 ? ", of measured events read" : ", of measured delivered events");
     const std::string prefix = std::string("latency.") + kKinds[k] + ".";
     b.Add(prefix + "count", ColumnType::kNumber, kCount, 1, "", 0, kNone,
           "values recorded (0: the other statistics are empty)", [k](const CellResult& r) {
@@ -229,6 +232,49 @@ std::vector<Column> BuildColumns() {
           [](const CellResult& r) -> std::optional<double> {
             if (r.wire_bytes == 0) return std::nullopt;
             return static_cast<double>(r.wire_payload_bytes) / static_cast<double>(r.wire_bytes);
+          });
+
+  b.group = "verify: the topic read back (empty without verify; per type in types.csv)";
+  struct VerifyColumn {
+    const char* name;
+    Better better;
+    const char* text;
+    uint64_t VerifyCounts::*field;
+  };
+  for (const VerifyColumn& v : {
+           VerifyColumn{"verify.read", kNone, "messages read (every copy, foreign and corrupt ones too)",
+                        &VerifyCounts::read},
+           {"verify.ok", kHigher, "acknowledged and read (each once)", &VerifyCounts::ok},
+           {"verify.lost", kLower, "acknowledged, never read, not explained by truncation", &VerifyCounts::lost},
+           {"verify.truncated", kLower,
+            "acknowledged, never read, at offsets below the low watermark the consumer had to skip (the "
+            "broker dropped them): the verdict is inconclusive",
+            &VerifyCounts::truncated},
+           {"verify.duplicated", kLower, "extra copies read", &VerifyCounts::duplicated},
+           {"verify.reordered", kLower,
+            "first copies read after a higher sequence number of their producer, type and partition",
+            &VerifyCounts::reordered},
+           {"verify.unacked_written", kLower,
+            "read, though sluice counted them failed, unresolved or abandoned after a produce",
+            &VerifyCounts::unacked_written},
+           {"verify.corrupt", kLower, "identity or payload checksum wrong", &VerifyCounts::corrupt},
+           {"verify.foreign", kNone, "messages without this cell's identity (another run's, in a reused topic)",
+            &VerifyCounts::foreign}}) {
+    const auto field = v.field;
+    b.Maybe(v.name, kCount, 1, "", 0, v.better, v.text, [field](const CellResult& r) -> std::optional<double> {
+      if (!r.verify.checked) return std::nullopt;
+      return static_cast<double>(r.verify.counts.*field);
+    });
+  }
+  b.Text("verify.verdict",
+         "ok; failed (lost or corrupt > 0); inconclusive (truncated > 0, or the end offsets not reached in "
+         "verify.timeout)",
+         [](const CellResult& r) { return std::string(r.verify.Verdict()); });
+  b.Maybe("verify.bytes_per_event", kBytes, 1, "bytes", 3, kLower,
+          "memory the verifier's range sets held at the end, per message read",
+          [](const CellResult& r) -> std::optional<double> {
+            if (!r.verify.checked || r.verify.counts.read == 0) return std::nullopt;
+            return static_cast<double>(r.verify.memory_bytes) / static_cast<double>(r.verify.counts.read);
           });
 
   b.group = "the process, over the cell (source, workers, clients and the embedded broker share it)";

@@ -149,6 +149,23 @@ void ConsoleReporter::ReportCell(const CellResult& r) {
                  Parameters(r) + ": " + e.column + ": expected " + e.expected + ", measured " + e.measured +
                  " (" + e.where + ")\n";
   }
+  if (r.verify.checked) {
+    // The verdict line: what the topic holds, against what was acknowledged.
+    const VerifyCounts& v = r.verify.counts;
+    verify_notes_ += where + Parameters(r) + ": " + r.verify.Verdict() + ": " + std::to_string(v.read) +
+                     " read, " + std::to_string(v.ok) + " ok, " + std::to_string(v.lost) + " lost, " +
+                     std::to_string(v.duplicated) + " duplicated, " + std::to_string(v.reordered) +
+                     " reordered, " + std::to_string(v.unacked_written) + " unacked_written, " +
+                     std::to_string(v.corrupt) + " corrupt";
+    if (v.foreign > 0) verify_notes_ += ", " + std::to_string(v.foreign) + " foreign";
+    if (v.truncated > 0) {
+      verify_notes_ += "; " + std::to_string(v.truncated) +
+                       " acknowledged events were dropped by the broker before they could be read "
+                       "(truncated, below the low watermark): inconclusive there";
+    }
+    if (!r.verify.reached_end) verify_notes_ += "; the end offsets were not reached within verify.timeout";
+    verify_notes_ += "\n";
+  }
   if (r.max_rate.searched) rate_notes_ += where + Parameters(r) + ": " + r.max_rate.note + "\n";
   if (!r.faults.empty()) {
     // What each fault did, then the recovery: the story the whole-window
@@ -228,6 +245,7 @@ void ConsoleReporter::Finalize() {
   for (const auto& row : rows_) print(row);
 
   if (!replay_notes_.empty()) out_ << "\nreplay:\n" << replay_notes_;
+  if (!verify_notes_.empty()) out_ << "\nverify:\n" << verify_notes_;
   if (held_ + failed_ > 0) {
     out_ << "\nexpectations: " << held_ << " held, " << failed_ << " failed\n" << failures_;
   }

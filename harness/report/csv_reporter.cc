@@ -1,6 +1,8 @@
 // report.csv, types.csv and expectations.csv: one record per cell (and type,
 // or expectation) as soon as the cell is reported. report.csv's columns are
 // the registry's (columns.h), then the swept keys.
+#include <algorithm>
+
 #include "sluice/core/redact.h"
 #include "sluice/report/columns.h"
 #include "sluice/report/csv.h"
@@ -68,17 +70,32 @@ void TypesCsvReporter::ReportContext(const sluice::ReportContext& context) {
   std::vector<std::string> header = {"scenario", "cell", "repetition"};
   header.insert(header.end(), swept_keys_.begin(), swept_keys_.end());
   for (const char* h : {"type", "generated", "dropped", "delivered", "failed"}) header.push_back(h);
+  // When a cell verifies (empty in the others): this type's share;
+  // `verify.lost` here is every acknowledged event never read (report.csv
+  // splits lost and truncated, which is known by offset, not by type).
+  verify_ = context.plan != nullptr &&
+            std::any_of(context.plan->cells.begin(), context.plan->cells.end(),
+                        [](const Scenario& s) { return s.verify.consume; });
+  for (const char* h : {"verify.read", "verify.ok", "verify.lost", "verify.duplicated", "verify.reordered",
+                        "verify.unacked_written"}) {
+    if (verify_) header.push_back(h);
+  }
   out_ << CsvLine(header);
 }
 
 void TypesCsvReporter::ReportCell(const CellResult& r) {
-  for (const TypeCounts& t : r.types) {
+  for (size_t i = 0; i < r.types.size(); ++i) {
+    const TypeCounts& t = r.types[i];
+    const VerifyCounts v = i < r.verify.by_type.size() ? r.verify.by_type[i] : VerifyCounts{};
     std::vector<std::string> f = Prefix(r, swept_keys_);
     f.push_back(t.type);
     f.push_back(std::to_string(t.generated));
     f.push_back(std::to_string(t.dropped));
     f.push_back(std::to_string(t.delivered));
     f.push_back(std::to_string(t.failed));
+    for (uint64_t n : {v.read, v.ok, v.lost, v.duplicated, v.reordered, v.unacked_written}) {
+      if (verify_) f.push_back(r.verify.checked ? std::to_string(n) : "");
+    }
     out_ << CsvLine(f);
   }
   out_.flush();

@@ -241,14 +241,33 @@ Json CellJson(const CellResult& r) {
                   {"queue_wait", LatencyJson(r.queue_wait)},
                   {"worker", LatencyJson(r.worker)},
                   {"kafka", LatencyJson(r.kafka)},
-                  {"source_lag", LatencyJson(r.source_lag)}};
+                  {"source_lag", LatencyJson(r.source_lag)},
+                  {"consume", LatencyJson(r.consume)}};
+  auto verify_json = [](const VerifyCounts& v) {
+    return Json{{"read", v.read},       {"ok", v.ok},
+                {"lost", v.lost},       {"truncated", v.truncated},
+                {"duplicated", v.duplicated}, {"reordered", v.reordered},
+                {"unacked_written", v.unacked_written}, {"corrupt", v.corrupt},
+                {"foreign", v.foreign}};
+  };
+  if (r.verify.checked) {
+    Json v = verify_json(r.verify.counts);
+    v["verdict"] = r.verify.Verdict();
+    v["reached_end"] = r.verify.reached_end;
+    v["skipped_offsets"] = r.verify.skipped_offsets;
+    v["errors"] = r.verify.errors;
+    v["memory_bytes"] = r.verify.memory_bytes;
+    j["verify"] = v;
+  }
   Json types = Json::array();
-  for (const TypeCounts& t : r.types) {
+  for (size_t i = 0; i < r.types.size(); ++i) {
+    const TypeCounts& t = r.types[i];
     types.push_back({{"type", t.type},
                      {"generated", t.generated},
                      {"dropped", t.dropped},
                      {"delivered", t.delivered},
                      {"failed", t.failed}});
+    if (i < r.verify.by_type.size()) types.back()["verify"] = verify_json(r.verify.by_type[i]);
   }
   j["types"] = types;
   if (r.replayed) {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <system_error>
 
 #include "sluice/core/hdr_log.h"
@@ -17,7 +18,7 @@
 namespace sluice {
 namespace {
 
-constexpr char kLatencyFiles[][12] = {"end_to_end", "queue_wait", "worker", "kafka", "source_lag"};
+constexpr char kLatencyFiles[][12] = {"end_to_end", "queue_wait", "worker", "kafka", "source_lag", "consume"};
 
 const std::shared_ptr<LatencyHistogram>& LatencyOf(const CellResult& r, int which) {
   switch (which) {
@@ -25,6 +26,7 @@ const std::shared_ptr<LatencyHistogram>& LatencyOf(const CellResult& r, int whic
     case 1: return r.queue_wait;
     case 2: return r.worker;
     case 3: return r.kafka;
+    case 5: return r.consume;
     default: return r.source_lag;
   }
 }
@@ -217,7 +219,7 @@ void ResultsFolder::AddCell(const CellResult& cell) {
                           ": latencies in nanoseconds of the events intended in the measured window");
     const double warmup_s = cell.scenario.warmup_ns / 1e9;
     std::string kinds;
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < static_cast<int>(std::size(kLatencyFiles)); ++i) {
       if (const auto& h = LatencyOf(cell, i)) {
         writer.WriteInterval(kLatencyFiles[i], warmup_s, cell.duration_s, *h);
         kinds += (kinds.empty() ? "" : " ") + std::string(kLatencyFiles[i]);
@@ -226,7 +228,7 @@ void ResultsFolder::AddCell(const CellResult& cell) {
     WriteFile(stem + ".hlog", hlog.str());
     IndexFile(cell, stem + ".hlog", "latency histograms in ns, HdrHistogram interval log: " + kinds);
   }
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < static_cast<int>(std::size(kLatencyFiles)); ++i) {
     const auto& h = LatencyOf(cell, i);
     if (!h) continue;
     std::ostringstream hgrm;

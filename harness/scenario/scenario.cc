@@ -116,6 +116,10 @@ std::string FaultSpec::Label() const {
   return label;
 }
 
+const char* ToString(IdentityCarrier carrier) {
+  return carrier == IdentityCarrier::kValue ? "value" : "headers";
+}
+
 const char* ToString(WhenFull policy) {
   switch (policy) {
     case WhenFull::kDropNewest: return "drop_newest";
@@ -841,7 +845,7 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
   MapReader top(ctx, root, "",
                 {"name", "description", "seed", "duration", "warmup", "broker", "topic", "source",
                  "queue", "producers", "sweep", "repeat", "pipeline", "expect", "expect_when", "faults",
-                 "report"});
+                 "report", "verify"});
   Scenario s;
   s.file = ctx.file();
   s.name = top.Has("name") ? ReadName(ctx, top.Get("name"), "name")
@@ -991,6 +995,24 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
   // After broker, topic, warmup and duration: the faults are checked against them.
   if (top.Has("faults")) s.faults = ReadFaults(ctx, top.Get("faults"), s);
 
+  if (top.Has("verify")) {
+    const YAML::Node v = top.Get("verify");
+    if (v.IsScalar()) {
+      s.verify.identity = s.verify.consume = ReadBool(ctx, v, "verify");
+    } else {
+      MapReader m(ctx, v, "verify", {"consume", "carrier", "timeout"});
+      s.verify.identity = true;
+      s.verify.consume = m.Has("consume") ? ReadBool(ctx, m.Get("consume"), m.Key("consume")) : true;
+      if (m.Has("carrier")) {
+        s.verify.carrier = ReadChoice<IdentityCarrier>(
+            ctx, m.Get("carrier"), m.Key("carrier"),
+            {{"headers", IdentityCarrier::kHeaders}, {"value", IdentityCarrier::kValue}});
+      }
+      if (m.Has("timeout")) {
+        s.verify.timeout_ns = ReadDuration(ctx, m.Get("timeout"), m.Key("timeout"), 0, 3600e9);
+      }
+    }
+  }
   if (s.pipeline == PipelineKind::kDirect && s.producers.threads != 1) {
     ctx.Fail(top.Get("pipeline"), "pipeline",
              "direct has no workers: the source thread produces, so producers.threads must be 1 (it is " +

@@ -48,7 +48,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Scenario Load(const std::string& policy, const std::string& rate, const std::string& client) {
+Scenario Load(const std::string& policy, const std::string& rate, const std::string& client,
+              const std::string& extra = "") {
   fs::path path = fs::temp_directory_path() / ("sluice-alloc-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(path) << "name: alloc\nseed: 3\nduration: 1s\nwarmup: 200ms\n"
                          "broker: { embedded: { brokers: 1 } }\ntopic: { partitions: 2 }\n"
@@ -58,7 +59,7 @@ Scenario Load(const std::string& policy, const std::string& rate, const std::str
                          "    keys: { count: 1000, zipf: 1.1 }\n"
                          "queue: { capacity: 2000, when_full: " << policy << " }\n"
                          "producers:\n  threads: 2\n  client: " << client << "\n"
-                         "  kafka: { linger.ms: 5 }\n";
+                         "  kafka: { linger.ms: 5 }\n" << extra;
   ScenarioPlan plan = LoadPlan(path.string(), {});
   fs::remove(path);
   return plan.cells.at(0);
@@ -81,9 +82,10 @@ Measured RunCounting(const Scenario& s) {
   return m;
 }
 
-void ExpectAllocationsIndependentOfEvents(const std::string& policy, const std::string& client) {
-  Measured few = RunCounting(Load(policy, "500/s", client));
-  Measured many = RunCounting(Load(policy, "40k/s", client));
+void ExpectAllocationsIndependentOfEvents(const std::string& policy, const std::string& client,
+                                          const std::string& yaml_tail = "") {
+  Measured few = RunCounting(Load(policy, "500/s", client, yaml_tail));
+  Measured many = RunCounting(Load(policy, "40k/s", client, yaml_tail));
   ASSERT_GT(many.events, few.events * 40);
   // Set-up allocates the same in both (clients, histograms, queue, threads);
   // anything per event would add tens of thousands here.
@@ -98,6 +100,15 @@ TEST(HotPath, NoAllocationPerEventDropNewest) { ExpectAllocationsIndependentOfEv
 TEST(HotPath, NoAllocationPerEventDropOldest) { ExpectAllocationsIndependentOfEvents("drop_oldest", "per_thread"); }
 TEST(HotPath, NoAllocationPerEventBlock) { ExpectAllocationsIndependentOfEvents("block", "per_thread"); }
 TEST(HotPath, NoAllocationPerEventSharedClient) { ExpectAllocationsIndependentOfEvents("drop_newest", "shared"); }
+// verify: the identity (a header, or a prefix of the value), the ledger of
+// acknowledgements and the verifier's classifier allocate per stream and
+// per gap, never per event. (librdkafka's header list is its own malloc.)
+TEST(HotPath, NoAllocationPerEventVerifyHeaders) {
+  ExpectAllocationsIndependentOfEvents("drop_newest", "shared", "verify: true\n");
+}
+TEST(HotPath, NoAllocationPerEventVerifyValue) {
+  ExpectAllocationsIndependentOfEvents("drop_newest", "per_thread", "verify: { carrier: value }\n");
+}
 
 }  // namespace
 }  // namespace sluice

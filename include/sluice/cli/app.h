@@ -28,6 +28,7 @@ struct RunArgs {
   bool quiet = false;                  // no status line
   bool check_expectations = true;      // false: --no-expect
   bool plot = false;                   // --plot: also write report.html (sluice plot)
+  bool verify = false;                 // --verify: read each cell's topic back (verify: true)
   std::string command_line;
   // --kafka-local: tools/kafka-local for the pause and kill faults; empty:
   // the one beside the sluice executable's source tree, if found.

@@ -33,6 +33,7 @@
 #include "sluice/pipeline/in_flight.h"
 #include "sluice/pipeline/interval_histograms.h"
 #include "sluice/pipeline/kafka_client.h"
+#include "sluice/pipeline/verify.h"
 #include "sluice/core/latency_histogram.h"
 #include "sluice/scenario/scenario.h"
 
@@ -134,6 +135,12 @@ class ProducerClient {
 
   const DeliveryCounters& counters() const { return counters_; }
 
+  // With verify: the listener records every acknowledged event (its
+  // identity, partition and offset) in the ledger. Call before the first
+  // produce(); read ledger() after StopListener().
+  void EnableLedger() { ledger_on_ = true; }
+  const AckLedger& ledger() const { return ledger_; }
+
   // Non-empty if librdkafka raised a fatal error.
   std::string FatalError() const;
 
@@ -150,6 +157,8 @@ class ProducerClient {
   KafkaTopic rkt_;
   KafkaQueue main_queue_;
   DeliveryCounters counters_;
+  bool ledger_on_ = false;
+  AckLedger ledger_;  // the listener's
   std::vector<std::unique_ptr<InFlightPool>> in_flight_;  // one per worker
   std::vector<std::unique_ptr<moodycamel::LightweightSemaphore>> delivered_signal_;
   bool sync_;

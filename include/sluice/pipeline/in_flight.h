@@ -20,7 +20,7 @@
 // wait is counted as backpressure.
 //
 // Memory is reserved, not touched: a slot's page becomes resident only once a
-// message has used it, so a default pool (100,000 slots, 3.2 MB) costs what
+// message has used it, so a default pool (100,000 slots, 4 MB) costs what
 // the run actually keeps in flight.
 #ifndef SLUICE_PIPELINE_IN_FLIGHT_H_
 #define SLUICE_PIPELINE_IN_FLIGHT_H_
@@ -42,10 +42,14 @@ struct InFlight {
   int64_t handed_ns;    // the start of the produce() call that librdkafka accepted
   uint16_t type;        // event type slot
   uint16_t worker;      // index among the workers sharing the client
+  // With verify: the event's identity (verify.h): its producer and its
+  // sequence number in its stream, for the acknowledgement ledger.
+  uint32_t producer;
+  uint64_t seq;
 };
 
 // The most slots a pool holds, whatever queue.buffering.max.messages says
-// (librdkafka accepts 0, no limit, or up to 2^31 - 1): 32 MiB of address
+// (librdkafka accepts 0, no limit, or up to 2^31 - 1): 40 MiB of address
 // space, touched only as far as used.
 inline constexpr size_t kMaxInFlightSlots = size_t{1} << 20;
 

@@ -37,6 +37,7 @@
 #include "sluice/pipeline/replay.h"
 #include "sluice/scenario/scenario.h"
 #include "sluice/pipeline/source.h"
+#include "sluice/pipeline/verify.h"
 
 namespace sluice {
 
@@ -83,6 +84,13 @@ class ProducerWorker : public EventSink {
   void Take(const Event& event, int64_t now_ns) override { Produce(event, now_ns); }
   const WorkerCounters& counters() const { return counters_; }
 
+  // With verify: every event carries its identity (verify.h): `stamp`'s
+  // run, cell, repetition and producer, the event's type and intended time,
+  // and a sequence number per type counted by this worker from 0; in a
+  // record header, or (IdentityCarrier::kValue) in front of the value, which
+  // is then copied. Call before Run() or Take(). Allocates (set-up).
+  void EnableIdentity(const Identity& stamp, IdentityCarrier carrier);
+
  private:
   void Produce(const Event& event, int64_t taken_ns);
   void ProduceBytes(const Event& event, int64_t taken_ns, void* payload, int msgflags,
@@ -103,6 +111,12 @@ class ProducerWorker : public EventSink {
   std::vector<char> scratch_;  // composed synthetic documents
   std::vector<Event> batch_;
   WorkerCounters counters_;
+  bool identity_ = false;
+  IdentityCarrier carrier_ = IdentityCarrier::kHeaders;
+  size_t prefix_ = 0;  // bytes before the payload in scratch_ (the value carrier's identity)
+  Identity stamp_;
+  std::vector<uint64_t> next_seq_;        // by type
+  unsigned char header_[kIdentityBytes];  // the header carrier's encoded identity
 };
 
 }  // namespace sluice

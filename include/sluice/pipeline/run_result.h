@@ -16,6 +16,7 @@
 #include "sluice/core/counters.h"
 #include "sluice/core/latency_histogram.h"
 #include "sluice/pipeline/interval_row.h"
+#include "sluice/pipeline/verify.h"
 #include "sluice/scenario/scenario.h"
 
 namespace sluice {
@@ -30,6 +31,30 @@ struct TypeCounts {
   uint64_t dropped = 0;
   uint64_t delivered = 0;
   uint64_t failed = 0;
+};
+
+// What the verifier read back (verify: in the scenario); see verify.h and
+// verifier.h.
+struct VerifyResult {
+  bool checked = false;         // the cell ran a verifier
+  VerifyCounts counts;
+  // By type, in the order of CellResult::types (VerifyClassifier::by_type:
+  // `lost` there counts truncated events too).
+  std::vector<VerifyCounts> by_type;
+  bool reached_end = false;     // it read up to the end offsets seen after the flush
+  uint64_t skipped_offsets = 0; // offsets the broker had dropped before they were read
+  uint64_t errors = 0;          // consumer errors
+  uint64_t memory_bytes = 0;    // held by the ledger and the classifier at the end
+
+  // "" (not checked); "failed" when an acknowledged event was lost or a
+  // message was corrupt; else "inconclusive" when the broker had dropped
+  // some of them (truncated) or the end was not reached in time; else "ok".
+  const char* Verdict() const {
+    if (!checked) return "";
+    if (counts.lost > 0 || counts.corrupt > 0) return "failed";
+    if (counts.truncated > 0 || !reached_end) return "inconclusive";
+    return "ok";
+  }
 };
 
 // What a replay source read (source.replay only); see replay.h.
@@ -165,6 +190,11 @@ struct CellResult {
   std::shared_ptr<LatencyHistogram> worker;
   // The source's release lag: handed over to the queue minus intended time.
   std::shared_ptr<LatencyHistogram> source_lag;
+  // With verify: intended time -> read back by the verifier, of the first
+  // copy of each measured event (null without verify).
+  std::shared_ptr<LatencyHistogram> consume;
+
+  VerifyResult verify;
 
   // --- set-up: from the start of the cell to the first event's due time
   //     (cluster or topic, payloads, clients, metadata), excluded from every

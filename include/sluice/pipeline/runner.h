@@ -102,6 +102,8 @@ class Runner {
   uint64_t cell_sent_bytes_ = 0;     // by the last cell (RunPipeline)
   std::unique_ptr<const PayloadPool> payloads_;
   std::string payloads_key_;
+  // The run in every event's identity (verify.h): random per Runner.
+  const uint64_t identity_run_;
 };
 
 // Reads VmHWM (peak RSS) from /proc/self/status and resets it through

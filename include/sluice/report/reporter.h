@@ -101,6 +101,7 @@ class ConsoleReporter : public Reporter {
   bool searched_ = false;
   std::string replay_notes_, failures_, rate_notes_, errors_;
   std::string fault_notes_, host_notes_;  // faults and recovery; a machine too busy
+  std::string verify_notes_;  // the verifier's verdict line per cell
   size_t held_ = 0, failed_ = 0;
 };
 
@@ -144,6 +145,7 @@ class TypesCsvReporter : public Reporter {
  private:
   std::ostream& out_;
   std::vector<std::string> swept_keys_;
+  bool verify_ = false;  // a cell of the plan reads its topic back: verify.* columns too
 };
 
 // expectations.csv: one row per cell, repetition and expectation checked:

@@ -242,6 +242,19 @@ struct ReportSpec {
   int64_t interval_ns = 1'000'000'000;  // timeseries.csv rows and the status line
 };
 
+// verify: what the topic holds, read back (pipeline/verify.h). `verify:
+// true` carries each event's identity in a record header and runs a
+// consumer that classifies every event; the map form sets the parts.
+enum class IdentityCarrier { kHeaders, kValue };
+struct VerifySpec {
+  bool identity = false;  // events carry their identity (on with verify)
+  bool consume = false;   // a consumer reads the topic back (verify.consume, default true)
+  IdentityCarrier carrier = IdentityCarrier::kHeaders;  // verify.carrier: headers or value
+  // After the flush, how long the consumer may take to reach the end
+  // offsets (verify.timeout).
+  int64_t timeout_ns = 30'000'000'000;
+};
+
 // One value of one swept key, e.g. producers.threads = 4.
 struct Parameter {
   std::string key;
@@ -278,6 +291,7 @@ struct Scenario {
   PipelineKind pipeline = PipelineKind::kQueued;
   QueueSpec queue;
   ProducerSpec producers;
+  VerifySpec verify;
   int repeat = 1;
 
   // The swept values this scenario was built with (empty without a sweep).
@@ -344,6 +358,7 @@ const char* ToString(TimeFormat format);
 const char* ToString(BadLinePolicy policy);
 const char* ToString(SourceTiming timing);
 const char* ToString(FaultAction action);
+const char* ToString(IdentityCarrier carrier);
 
 }  // namespace sluice
 

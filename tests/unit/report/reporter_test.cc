@@ -362,6 +362,23 @@ TEST(TypesCsvReporterTest, OneRowPerType) {
   EXPECT_EQ(rows[4][4], "view");
 }
 
+TEST(TypesCsvReporterTest, VerifyColumnsWhenACellVerifies) {
+  ScenarioPlan plan = MakePlan();
+  for (Scenario& cell : plan.cells) cell.verify.identity = cell.verify.consume = true;
+  std::vector<CellResult> cells = {MakeCell(plan, 0, 0)};
+  cells[0].verify.checked = true;
+  VerifyCounts click;
+  click.read = 736;
+  click.ok = 735;
+  click.duplicated = 1;
+  cells[0].verify.by_type = {click, VerifyCounts{}};
+  const auto rows = ParseCsv(RunReporter<TypesCsvReporter>(MakeContext(plan), cells));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].back(), "verify.unacked_written");
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"backpressure, basic", "0", "0", "0", "click", "750", "8",
+                                               "735", "3", "736", "735", "0", "1", "0", "0"}));
+}
+
 // ---- report.json --------------------------------------------------------------
 
 TEST(JsonReporterTest, ParsesAndHoldsTheLedger) {

@@ -392,3 +392,45 @@ TEST_F(ScenarioFile, SourceTimingIsSleepUnlessSetToSpin) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+class VerifyKey : public ScenarioFile {};
+
+TEST_F(VerifyKey, OffUnlessAsked) {
+  const Scenario s = LoadPlan(Write(kValid), {}).cells.at(0);
+  EXPECT_FALSE(s.verify.identity);
+  EXPECT_FALSE(s.verify.consume);
+}
+
+TEST_F(VerifyKey, TrueCarriesTheIdentityInHeadersAndReadsBack) {
+  const Scenario s = LoadPlan(Write(std::string(kValid) + "verify: true\n"), {}).cells.at(0);
+  EXPECT_TRUE(s.verify.identity);
+  EXPECT_TRUE(s.verify.consume);
+  EXPECT_EQ(s.verify.carrier, IdentityCarrier::kHeaders);
+}
+
+TEST_F(VerifyKey, TheMapSetsItsParts) {
+  const Scenario s =
+      LoadPlan(Write(std::string(kValid) + "verify: { carrier: value, consume: false, timeout: 5s }\n"), {})
+          .cells.at(0);
+  EXPECT_TRUE(s.verify.identity);
+  EXPECT_FALSE(s.verify.consume);
+  EXPECT_EQ(s.verify.carrier, IdentityCarrier::kValue);
+  EXPECT_EQ(s.verify.timeout_ns, 5'000'000'000);
+}
+
+TEST_F(VerifyKey, BadValuesNameTheKeyAndLine) {
+  ScenarioError e = ErrorOf(std::string(kValid) + "verify: { carrier: footer }\n");
+  EXPECT_EQ(e.key(), "verify.carrier");
+  EXPECT_EQ(e.where().line, 24);
+  e = ErrorOf(std::string(kValid) + "verify: maybe\n");
+  EXPECT_EQ(e.key(), "verify");
+  e = ErrorOf(std::string(kValid) + "verify: { carier: value }\n");
+  EXPECT_EQ(e.key(), "verify.carier");
+  EXPECT_NE(e.message().find("did you mean 'carrier'"), std::string::npos) << e.what();
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,192 @@
+#include "sluice/pipeline/verifier.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "sluice/core/clock.h"
+
+namespace sluice {
+
+namespace {
+
+void SetOrThrow(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+    throw KafkaSetupError("verifier: librdkafka refused " + name + ": " + errstr);
+  }
+}
+
+bool IsConnectionProperty(const std::string& name) {
+  for (const char* prefix : {"security.", "sasl.", "ssl.", "client.dns.", "broker.address.family"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+int TimeoutMs(int64_t ns) { return static_cast<int>(std::max<int64_t>(1, ns / 1'000'000)); }
+
+}  // namespace
+
+Verifier::Verifier(const Scenario& scenario, const std::string& bootstrap, const std::string& topic,
+                   const Identity& cell)
+    : warmup_ns_(scenario.warmup_ns),
+      in_header_(scenario.verify.carrier == IdentityCarrier::kHeaders),
+      topic_(topic),
+      classifier_(cell.run, cell.cell, cell.repetition, scenario.type_slots(), in_header_) {
+  KafkaConf conf(rd_kafka_conf_new());
+  SetOrThrow(conf.get(), "bootstrap.servers", bootstrap);
+  SetOrThrow(conf.get(), "client.id", "sluice-verifier");
+  // Partitions are assigned, not subscribed: the group is never joined and
+  // nothing is committed.
+  SetOrThrow(conf.get(), "group.id", "sluice-verifier");
+  SetOrThrow(conf.get(), "enable.auto.commit", "false");
+  SetOrThrow(conf.get(), "enable.auto.offset.store", "false");
+  // Offsets the broker dropped before they were read: go on from the
+  // earliest one it still has (the jump is recorded).
+  SetOrThrow(conf.get(), "auto.offset.reset", "earliest");
+  // The embedded broker answers a fetch only after fetch.wait.max.ms (500
+  // ms by default) even when it has data, which would put up to half a
+  // second of waiting into latency.consume; a real broker answers as soon
+  // as it has fetch.min.bytes (1). 10 ms bounds the first at little cost.
+  SetOrThrow(conf.get(), "fetch.wait.max.ms", "10");
+  for (const auto& prop : scenario.producers.kafka) {
+    if (IsConnectionProperty(prop.name)) SetOrThrow(conf.get(), prop.name, prop.value);
+  }
+  char errstr[512];
+  rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr));
+  if (!rk_) throw KafkaSetupError(std::string("verifier: cannot create a consumer: ") + errstr);
+  conf.release();
+
+  KafkaTopic rkt(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* md = nullptr;
+  const int64_t deadline = NowNs() + scenario.broker.connect_timeout_ns;
+  std::string why = "no answer";
+  while (partitions_ == 0 && NowNs() < deadline) {
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk_.get(), 0, rkt.get(), &md, TimeoutMs(deadline - NowNs()));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        partitions_ = md->topics[0].partition_cnt;
+      } else if (md->topic_cnt == 1) {
+        why = rd_kafka_err2str(md->topics[0].err);
+      }
+      rd_kafka_metadata_destroy(md);
+    } else {
+      why = rd_kafka_err2str(err);
+    }
+    if (partitions_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (partitions_ == 0) throw KafkaSetupError("verifier: topic " + topic + " has no partitions: " + why);
+  position_.assign(static_cast<size_t>(partitions_), 0);
+  target_.assign(static_cast<size_t>(partitions_), 0);
+
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions_);
+  for (int p = 0; p < partitions_; ++p) {
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw KafkaSetupError(std::string("verifier: cannot assign ") + topic + ": " + rd_kafka_err2str(err));
+  }
+}
+
+Verifier::~Verifier() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+  if (rk_) rd_kafka_consumer_close(rk_.get());
+}
+
+void Verifier::Start(int64_t epoch_ns) {
+  epoch_ns_ = epoch_ns;
+  thread_ = std::thread([this] { Read(); });
+}
+
+bool Verifier::AtEnd() const {
+  for (size_t p = 0; p < position_.size(); ++p) {
+    if (position_[p] < target_[p]) return false;
+  }
+  return true;
+}
+
+void Verifier::Read() {
+  Identity identity;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    if (targets_set_.load(std::memory_order_acquire) && AtEnd()) {
+      reached_end_ = true;
+      break;
+    }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 50);
+    if (m == nullptr) continue;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) ++errors_;
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    const int64_t now = NowNs() - epoch_ns_;
+    const void* carried = nullptr;
+    size_t carried_len = 0;
+    const auto* payload = static_cast<const unsigned char*>(m->payload);
+    size_t len = m->len;
+    if (in_header_) {
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          rd_kafka_header_get_last(headers, kIdentityHeader, &carried, &carried_len) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR) {
+        carried = nullptr;
+        carried_len = 0;
+      }
+    } else if (len >= kIdentityBytes) {
+      carried = payload;
+      carried_len = kIdentityBytes;
+      payload += kIdentityBytes;
+      len -= kIdentityBytes;
+    }
+    const ReadClass c =
+        classifier_.OnMessage(carried, carried_len, payload, len, m->partition, m->offset, &identity);
+    if (c == ReadClass::kFirst && identity.intended_ns >= warmup_ns_) {
+      consume_.Record(now - identity.intended_ns);
+    }
+    if (m->partition >= 0 && m->partition < partitions_) {
+      int64_t& at = position_[static_cast<size_t>(m->partition)];
+      at = std::max(at, m->offset + 1);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  done_.store(true, std::memory_order_release);
+}
+
+void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns) {
+  const int64_t deadline = NowNs() + timeout_ns;
+  // The end offsets now, after the flush: what the consumer must reach.
+  for (int p = 0; p < partitions_; ++p) {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p, &low, &high,
+                                         TimeoutMs(std::max<int64_t>(deadline - NowNs(), 1'000'000))) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      target_[static_cast<size_t>(p)] = high;
+    } else {
+      ++errors_;
+    }
+  }
+  targets_set_.store(true, std::memory_order_release);
+  while (!done_.load(std::memory_order_acquire) && NowNs() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+  // The earliest offsets the broker still has: below them it dropped what
+  // it held (retention; the embedded broker's truncation).
+  std::vector<int64_t> lows(static_cast<size_t>(partitions_), 0);
+  for (int p = 0; p < partitions_; ++p) {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p, &low, &high, 5000) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      lows[static_cast<size_t>(p)] = low;
+    } else {
+      ++errors_;
+    }
+  }
+  classifier_.Finish(acked, lows);
+}
+
+}  // namespace sluice
