@@ -21,19 +21,23 @@ RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double fir
   }
   const double pre_mean = pre_count > 0 ? pre_sum / pre_count : 0.0;
   const double depth_limit = std::max(kRecoveredDepthFactor * pre_mean, depth_floor);
-  auto healthy = [&](const IntervalRow& r) {
-    return static_cast<double>(r.delivered) >= kRecoveredDeliveredShare * static_cast<double>(r.offered) &&
-           r.depth_mean < depth_limit;
-  };
-  // Scan backwards over the source's intervals: the earliest start of the
-  // healthy run that lasts to the end of the source.
+  // The source's intervals from the end of the last fault on.
+  std::vector<const IntervalRow*> after;
+  for (const IntervalRow& r : rows) {
+    if (r.t_s + kEps >= last_fault_end_s && r.t_s < source_end_s - kEps) after.push_back(&r);
+  }
+  // The first start from which, at every later interval of the source, the
+  // deliveries so far keep up with the offers so far and the depth is low.
   double recovered_at = NAN;
-  for (size_t i = rows.size(); i-- > 0;) {
-    const IntervalRow& r = rows[i];
-    if (r.t_s >= source_end_s - kEps) continue;  // drain and flush: nothing offered
-    if (r.t_s + kEps < last_fault_end_s) break;
-    if (!healthy(r)) break;
-    recovered_at = r.t_s;
+  for (size_t i = 0; i < after.size() && std::isnan(recovered_at); ++i) {
+    double offered = 0, delivered = 0;
+    bool holds = true;
+    for (size_t j = i; j < after.size() && holds; ++j) {
+      offered += static_cast<double>(after[j]->offered);
+      delivered += static_cast<double>(after[j]->delivered);
+      holds = delivered >= kRecoveredDeliveredShare * offered && after[j]->depth_mean < depth_limit;
+    }
+    if (holds) recovered_at = after[i]->t_s;
   }
   if (!std::isnan(recovered_at)) out.recovery_s = std::max(0.0, recovered_at - last_fault_end_s);
   const double until = std::isnan(recovered_at) ? INFINITY : recovered_at;

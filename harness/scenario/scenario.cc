@@ -104,8 +104,11 @@ std::string FaultSpec::Label() const {
     case FaultAction::kBrokerDown:
     case FaultAction::kPause:
     case FaultAction::kKill:
+      label += " " + broker_list();
+      break;
     case FaultAction::kLeader:
       label += " " + broker_list();
+      if (partition >= 0) label += " partition " + std::to_string(partition);
       break;
     case FaultAction::kErrors:
       label += " " + request_name + " " + error + " x" + std::to_string(count);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <iostream>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -485,6 +486,38 @@ TEST_F(RealKafka, BrokerKilledMidRunLosesNothingWithIdempotentAcksAll) {
   EXPECT_EQ(r.unresolved, 0u);
   EXPECT_EQ(r.delivered, r.generated);
   EXPECT_TRUE(WaitFor([&] { return IsrIs(*observer_, topic, 3); }, seconds(90)));
+}
+
+// scenarios/faults/real-*.yaml as a user runs them (sluice run --bootstrap):
+// every expectation holds (recovery_s, fault_drops), and the console names
+// the fault and the recovery.
+void RunFaultExperiment(const std::string& bootstrap, const std::string& name, const std::string& fault) {
+  fs::path results = fs::temp_directory_path() / UniqueTopic("results");
+  RunArgs args;
+  args.scenario_file = std::string(SLUICE_SOURCE_DIR) + "/scenarios/faults/" + name + ".yaml";
+  args.bootstrap = bootstrap;
+  args.results_root = results.string();
+  args.quiet = true;
+  args.kafka_local = std::string(SLUICE_SOURCE_DIR) + "/tools/kafka-local";
+  std::ostringstream out, err;
+  std::atomic<bool> interrupted{false};
+  const int code = RunCommand(args, out, err, interrupted);
+  EXPECT_EQ(code, kExitOk) << out.str() << err.str();
+  EXPECT_NE(out.str().find("fault " + fault), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("recovered"), std::string::npos) << out.str();
+  std::cout << out.str();
+  fs::remove_all(results);
+}
+
+TEST_F(RealKafka, FaultExperimentLeaderPausedForThreeSeconds) {
+  RunFaultExperiment(bootstrap_, "real-leader-pause", "pause 2");
+  // The pause was undone: every broker serves again.
+  EXPECT_TRUE(WaitFor([&] { return AllBrokersServe(*observer_); }, seconds(90)));
+}
+
+TEST_F(RealKafka, FaultExperimentBrokerKilledWithAcksAllAndReplicationThree) {
+  RunFaultExperiment(bootstrap_, "real-broker-kill", "kill 2");
+  EXPECT_TRUE(WaitFor([&] { return AllBrokersServe(*observer_); }, seconds(90)));
 }
 
 // The sweep a user runs to see what acks costs: three cells, one report.

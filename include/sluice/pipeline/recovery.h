@@ -3,17 +3,21 @@
 //
 //   recovery_s       from the end of the last fault (at + duration; at for
 //                    an instant action) to the start of the first interval,
-//                    starting at or after that end, from which every
-//                    interval of the source's run (t_s < source_end_s)
-//                    has delivered >= 0.95 x offered and depth_mean below
+//                    starting at or after that end, from which the producer
+//                    keeps up until the source's end (t_s < source_end_s):
+//                    at every later interval j, the events delivered from
+//                    the start to j are >= 0.95 x those offered from the
+//                    start to j (summed, so that a real cluster's bursty
+//                    acknowledgements, a thin interval then a thick one, do
+//                    not read as a relapse), and j's depth_mean is below
 //                    max(2 x the pre-fault mean depth, depth_floor) (the
 //                    runner's floor: 1% of the queue's capacity, at least
 //                    1 event, so that an idle queue's jitter of a few
-//                    events is not read as a backlog). The
-//                    pre-fault mean depth is the mean of depth_mean over the
-//                    intervals that end before the first fault starts (0 if
-//                    none). NaN when no such interval exists: never
-//                    recovered. Resolution: one report.interval.
+//                    events is not read as a backlog). The pre-fault mean
+//                    depth is the mean of depth_mean over the intervals that
+//                    end before the first fault starts (0 if none). NaN
+//                    when no such interval exists: never recovered.
+//                    Resolution: one report.interval.
 //   fault_drops      dropped in the intervals from the one holding the
 //                    first fault's start to the recovery (to the last row
 //                    when never recovered)

@@ -56,6 +56,16 @@ TEST(RecoveryTest, AHealthyRunAfterADipIsTheOneThatCounts) {
   EXPECT_DOUBLE_EQ(r.recovery_s, 4.0);  // from 3 s to row 7
 }
 
+TEST(RecoveryTest, BurstyAcknowledgementsThatKeepUpCountAsRecovered) {
+  // A real cluster acknowledges in bursts: after 1000 and 1600, a thin 400
+  // still keeps the sum up with the offers (3000 of 3000); after 1000 and
+  // 1000 it does not (2400 of 3000), and only the last interval counts.
+  auto keeps_up = Series({1000, 1000, 0, 1000, 1600, 400, 1000}, {1, 1, 50, 1, 1, 1, 1});
+  EXPECT_DOUBLE_EQ(ComputeRecovery(keeps_up, 2.0, 3.0, 7.0).recovery_s, 0.0);
+  auto falls_behind = Series({1000, 1000, 0, 1000, 1000, 400, 1000}, {1, 1, 50, 1, 1, 1, 1});
+  EXPECT_DOUBLE_EQ(ComputeRecovery(falls_behind, 2.0, 3.0, 7.0).recovery_s, 3.0);
+}
+
 TEST(RecoveryTest, AnUnaffectedSystemRecoversAtOnce) {
   auto rows = Series({1000, 1000, 1000, 1000, 1000}, {0, 0, 0, 0.5, 0});
   RecoveryFigures r = ComputeRecovery(rows, 1.0, 2.0, 5.0);
