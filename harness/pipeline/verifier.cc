@@ -25,6 +25,22 @@ bool IsConnectionProperty(const std::string& name) {
 
 int TimeoutMs(int64_t ns) { return static_cast<int>(std::max<int64_t>(1, ns / 1'000'000)); }
 
+// The partition's watermarks, asked again every few seconds until `deadline`
+// (steady clock ns): right after a broker died, the client still names it
+// as the leader, and one question would wait out the whole time-out there.
+bool Watermarks(rd_kafka_t* rk, const std::string& topic, int partition, int64_t deadline, int64_t* low,
+                int64_t* high) {
+  do {
+    const int64_t left = deadline - NowNs();
+    const int wait_ms = TimeoutMs(std::clamp<int64_t>(left, 1'000'000, 3'000'000'000));
+    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, low, high, wait_ms) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return true;
+    }
+  } while (NowNs() < deadline);
+  return false;
+}
+
 }  // namespace
 
 Verifier::Verifier(const Scenario& scenario, const std::string& bootstrap, const std::string& topic,
@@ -163,9 +179,7 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns) {
   // The end offsets now, after the flush: what the consumer must reach.
   for (int p = 0; p < partitions_; ++p) {
     int64_t low = 0, high = 0;
-    if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p, &low, &high,
-                                         TimeoutMs(std::max<int64_t>(deadline - NowNs(), 1'000'000))) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (Watermarks(rk_.get(), topic_, p, deadline, &low, &high)) {
       target_[static_cast<size_t>(p)] = high;
     } else {
       ++errors_;
@@ -193,8 +207,7 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns) {
     reached_end_ = true;
     for (int p = 0; p < partitions_; ++p) {
       int64_t low = 0, high = 0;
-      if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p, &low, &high, 5000) !=
-              RD_KAFKA_RESP_ERR_NO_ERROR ||
+      if (!Watermarks(rk_.get(), topic_, p, NowNs() + 10'000'000'000, &low, &high) ||
           position_[static_cast<size_t>(p)] < high) {
         reached_end_ = false;
       }
@@ -205,8 +218,7 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns) {
   std::vector<int64_t> lows(static_cast<size_t>(partitions_), 0);
   for (int p = 0; p < partitions_; ++p) {
     int64_t low = 0, high = 0;
-    if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p, &low, &high, 5000) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (Watermarks(rk_.get(), topic_, p, NowNs() + 10'000'000'000, &low, &high)) {
       lows[static_cast<size_t>(p)] = low;
     } else {
       ++errors_;
