@@ -25,6 +25,22 @@ bool IsConnectionProperty(const std::string& name) {
 
 int TimeoutMs(int64_t ns) { return static_cast<int>(std::max<int64_t>(1, ns / 1'000'000)); }
 
+// The partition's watermarks, asked again every few seconds until `deadline`
+// (steady clock ns): right after a broker died, the client still names it
+// as the leader, and one question would wait out the whole time-out there.
+bool Watermarks(rd_kafka_t* rk, const std::string& topic, int partition, int64_t deadline, int64_t* low,
+                int64_t* high) {
+  do {
+    const int64_t left = deadline - NowNs();
+    const int wait_ms = TimeoutMs(std::clamp<int64_t>(left, 1'000'000, 3'000'000'000));
+    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, low, high, wait_ms) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return true;
+    }
+  } while (NowNs() < deadline);
+  return false;
+}
+
 }  // namespace
 
 Verifier::Verifier(const Scenario& scenario, const std::string& bootstrap, const std::string& topic,
@@ -93,7 +109,10 @@ Verifier::Verifier(const Scenario& scenario, const std::string& bootstrap, const
 Verifier::~Verifier() {
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
-  if (rk_) rd_kafka_consumer_close(rk_.get());
+  // No consumer close: it would wait for the group coordinator, which may
+  // be the broker a fault took down (and is restarted only after the cell);
+  // the verifier never joined the group nor committed anything.
+  if (rk_) rd_kafka_destroy_flags(rk_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
 }
 
 void Verifier::Start(int64_t epoch_ns) {
@@ -160,12 +179,19 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns) {
   // The end offsets now, after the flush: what the consumer must reach.
   for (int p = 0; p < partitions_; ++p) {
     int64_t low = 0, high = 0;
-    if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p, &low, &high,
-                                         TimeoutMs(std::max<int64_t>(deadline - NowNs(), 1'000'000))) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (Watermarks(rk_.get(), topic_, p, deadline, &low, &high)) {
       target_[static_cast<size_t>(p)] = high;
     } else {
       ++errors_;
+    }
+    // And past every acknowledged offset: with acks=1 a broker acknowledges
+    // what its followers may not have yet, and consumers see it only once
+    // they have (the high watermark); a follower that died stays in sync
+    // for replica.lag.time.max.ms and holds the watermark back meanwhile.
+    const auto& acked_offsets = acked.offsets(p).ranges();
+    if (!acked_offsets.empty()) {
+      target_[static_cast<size_t>(p)] =
+          std::max(target_[static_cast<size_t>(p)], static_cast<int64_t>(acked_offsets.back().hi));
     }
   }
   targets_set_.store(true, std::memory_order_release);
@@ -174,13 +200,25 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns) {
   }
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
+  if (!reached_end_) {
+    // Acknowledged offsets the log does not hold (a leader that died with
+    // them, acks=1 or 0) are never reached: the end is reached all the same
+    // when the consumer has read up to the high watermark now.
+    reached_end_ = true;
+    for (int p = 0; p < partitions_; ++p) {
+      int64_t low = 0, high = 0;
+      if (!Watermarks(rk_.get(), topic_, p, NowNs() + 10'000'000'000, &low, &high) ||
+          position_[static_cast<size_t>(p)] < high) {
+        reached_end_ = false;
+      }
+    }
+  }
   // The earliest offsets the broker still has: below them it dropped what
   // it held (retention; the embedded broker's truncation).
   std::vector<int64_t> lows(static_cast<size_t>(partitions_), 0);
   for (int p = 0; p < partitions_; ++p) {
     int64_t low = 0, high = 0;
-    if (rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p, &low, &high, 5000) ==
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (Watermarks(rk_.get(), topic_, p, NowNs() + 10'000'000'000, &low, &high)) {
       lows[static_cast<size_t>(p)] = low;
     } else {
       ++errors_;

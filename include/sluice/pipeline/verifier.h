@@ -49,8 +49,12 @@ class Verifier {
   void Start(int64_t epoch_ns);
 
   // Call once, after the producers' flush: reads the end offsets, lets the
-  // consumer reach them for at most `timeout_ns`, stops it, reads the low
-  // watermarks and classifies what was read against `acked`.
+  // consumer reach them and every offset `acked` holds (an acknowledged
+  // event becomes visible only when the replicas have it) for at most
+  // `timeout_ns`, stops it, reads the low watermarks and classifies what was
+  // read against `acked`. At the time-out the end counts as reached when
+  // the consumer is at the high watermarks then (acknowledged offsets the
+  // log lost are never reached).
   void Finish(const AckLedger& acked, int64_t timeout_ns);
 
   const VerifyClassifier& classifier() const { return classifier_; }
