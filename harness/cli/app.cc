@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <set>
 #include <thread>
 
+#include "sluice/cli/shard_run.h"
 #include "sluice/report/expectation.h"
 #include "sluice/pipeline/kafka_client.h"
 #include "sluice/analysis/plot.h"
@@ -114,6 +116,8 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
                const std::atomic<bool>& interrupted) {
   ScenarioPlan plan;
   if (!LoadAndValidate(args.scenario_file, args.overrides, &plan, err)) return kExitUsage;
+  ShardRun shard;
+  if (!PrepareShardRun(args, &plan, err, &shard)) return kExitUsage;
 
   // A real cluster must answer before anything else happens.
   for (const auto& cell : plan.cells) {
@@ -148,8 +152,10 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   StatusLine status(err, isatty(STDERR_FILENO) != 0);
   RunOptions options;
   options.bootstrap = args.bootstrap;
-  options.run_id = stamp;
+  options.run_id = stamp + (shard.manifest.shard.active() ? "-shard" + std::to_string(shard.manifest.shard.index) : "");
   options.interrupted = &interrupted;
+  options.start_at_unix_ns = shard.start_at_unix_ns;
+  shard.manifest.run_id = options.run_id;
   if (!args.quiet) options.on_status = [&status](const StatusSnapshot& s) { status.Update(s); };
   Runner runner(options);
 
@@ -159,6 +165,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   // the cells before it.
   try {
     folder->Begin(context);
+    if (shard.wanted) folder->WriteFile(kShardManifestFile, ToJson(shard.manifest));
   } catch (const ResultsError& e) {
     err << "sluice: error: " << e.what() << "\n";
     return kExitResultsUnwritable;
@@ -204,6 +211,17 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
       }
       console.ReportCell(result);
       try {
+        if (shard.wanted && c == 0 && r == 0 && result.epoch_unix_s > 0) {
+          // The shard's start, and how late it was against --start-at.
+          ShardManifest& m = shard.manifest;
+          m.started_unix_s = result.epoch_unix_s;
+          if (std::isfinite(m.start_at_unix_s)) m.late_s = std::max(0.0, m.started_unix_s - m.start_at_unix_s);
+          if (m.late_s > 0.01) {
+            err << "sluice: shard " << m.shard.ToString() << " began " << FormatDuration(static_cast<int64_t>(m.late_s * 1e9))
+                << " after --start-at " << m.start_at_utc << " (its set-up took longer)\n";
+          }
+          folder->WriteFile(kShardManifestFile, ToJson(m));
+        }
         folder->AddCell(result);
       } catch (const ResultsError& e) {
         err << "sluice: error: " << e.what() << "\n";

@@ -97,6 +97,16 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-expect", no_expect, "Do not check the scenario's expectations");
   // --plot: at the end, also write report.html into the results folder (sluice plot).
   run_cmd->add_flag("--plot", run.plot, "Also write report.html (charts) into the results folder");
+  // --shard I/N: run shard I (from 0) of N: rate / N, or every N-th event
+  // of a replayed trace (scenario/shard.h); the folder gets shard.json.
+  run_cmd->add_option("--shard", run.shard, "Run shard I of N of the offered load, e.g. 0/2");
+  // --shard-by: how a replayed trace is split: by event index, or by key hash.
+  run_cmd->add_option("--shard-by", run.shard_by, "Split a replayed trace by: index or key")
+      ->capture_default_str();
+  // --start-at / --start-in: the first cell's warm-up begins then (set-up
+  // before), so that shards started apart line up; off by default.
+  run_cmd->add_option("--start-at", run.start_at, "Begin at this UTC time (ISO-8601)");
+  run_cmd->add_option("--start-in", run.start_in, "Begin this long from now, e.g. 10s");
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;

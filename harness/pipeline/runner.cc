@@ -188,7 +188,8 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                             ? 1
                             : static_cast<size_t>(scenario.producers.dequeue_batch);
     replay_stream = std::make_unique<ReplayStream>(
-        scenario.replay, static_cast<size_t>(scenario.queue.capacity) + static_cast<size_t>(threads) * per_worker);
+        scenario.replay, static_cast<size_t>(scenario.queue.capacity) + static_cast<size_t>(threads) * per_worker,
+        scenario.shard);
   }
   WorkerControl control;
   control.interrupted = options_.interrupted;
@@ -203,8 +204,22 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   }
   for (auto& c : clients) c->AwaitTopicMetadata(scenario.broker.connect_timeout_ns);
   result.effective_config = EffectiveConfig(clients.front()->handle());
-  const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
+  int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
   result.setup_s = (epoch - cell_start_ns) / 1e9;
+  if (options_.start_at_unix_ns > 0 && !started_) {
+    // The start barrier of shards: wait (interruptibly) until the wall-clock
+    // start; late, begin now.
+    const int64_t wall_now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    const int64_t target = NowNs() + (options_.start_at_unix_ns - wall_now);
+    while (target - NowNs() > 1'000'000 && !options_.interrupted->load()) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(
+          std::min<int64_t>(100'000'000, target - NowNs() - 1'000'000)));
+    }
+    epoch = std::max(epoch, target);
+  }
+  started_ = true;
   for (auto& c : clients) c->SetEpoch(epoch);
   control.epoch_ns = epoch;
   control.wall_epoch_us = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -29,6 +29,10 @@ struct RunArgs {
   bool check_expectations = true;      // false: --no-expect
   bool plot = false;                   // --plot: also write report.html (sluice plot)
   std::string command_line;
+  std::string shard;                   // --shard I/N; "": not sharded (cli/shard_run.h)
+  std::string shard_by = "index";      // --shard-by index|key
+  std::string start_at;                // --start-at ISO-8601 time
+  std::string start_in;                // --start-in duration
 };
 
 // Where a run's reports go, set up before anything runs: the results folder

@@ -56,6 +56,12 @@ struct RunOptions {
   // Set on SIGINT/SIGTERM; the cell stops early and says so.
   const std::atomic<bool>* interrupted = nullptr;
   std::function<void(const StatusSnapshot&)> on_status;
+  // Non-zero: the first cell's schedule (its warm-up) begins at this
+  // wall-clock time, nanoseconds since the Unix epoch, so that shards in
+  // several processes line up (`run --start-at`); the cell is set up first
+  // and then waits. Past already: it begins as soon as it is set up, and its
+  // CellResult::epoch_unix_s says how late. Later cells begin when ready.
+  int64_t start_at_unix_ns = 0;
 };
 
 class EmbeddedCluster;  // kafka_client.h
@@ -83,6 +89,7 @@ class Runner {
                    int cell, int cells, int repetition, int64_t cell_start_ns);
 
   RunOptions options_;
+  bool started_ = false;  // a cell has begun its schedule (start_at is used once)
   std::atomic<bool> never_{false};
   std::unique_ptr<EmbeddedCluster> cluster_;
   uint64_t cluster_sent_bytes_ = 0;  // by the cells on cluster_ so far
