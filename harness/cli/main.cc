@@ -15,6 +15,7 @@
 #include "sluice/pipeline/record.h"
 #include "sluice/pipeline/synth.h"
 #include "sluice/analysis/compare.h"
+#include "sluice/analysis/merge.h"
 #include "sluice/report/columns.h"
 #include "sluice/analysis/plot.h"
 #include "sluice/core/exit_codes.h"
@@ -222,6 +223,18 @@ int main(int argc, char** argv) {
   // folders, into DIR/<folder name>/report.html.
   plot_cmd->add_option("-o,--output", plot_output, "Folder to write report.html into");
 
+  std::vector<std::string> merge_inputs;
+  sluice::MergeOptions merge;
+  merge.command_line = run.command_line;
+  CLI::App* merge_cmd = app.add_subcommand(
+      "merge", "Merge the results folders of a sharded run (run --shard I/N) into one");
+  // folders: every shard's results folder (each has shard.json).
+  merge_cmd->add_option("folders", merge_inputs, "The shards' results folders")->required();
+  // -o: the merged results folder; created, and refused if it holds anything.
+  merge_cmd->add_option("-o,--output", merge.output, "The merged results folder")->required();
+  // --scenario: the scenario file, where the path in shard.json does not reach it.
+  merge_cmd->add_option("--scenario", merge.scenario_file, "The shards' scenario file");
+
   auto Dispatch = [&]() -> int {
     if (*run_cmd) {
       run.check_expectations = !no_expect;
@@ -246,6 +259,7 @@ int main(int argc, char** argv) {
                                   synth_start, std::cout, std::cerr, sluice::StopFlag());
     }
     if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, sluice::StopFlag());
+    if (*merge_cmd) return sluice::MergeCommand(merge_inputs, merge, std::cout, std::cerr);
     if (*plot_cmd) return sluice::PlotCommand(plot_folders, plot_output, std::cout, std::cerr);
     if (*compare_cmd) {
       if (compare_plot->count() > 0 && compare.plot_path.empty()) compare.plot_path = "compare.html";
