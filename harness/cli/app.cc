@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <set>
 #include <thread>
 
+#include "sluice/cli/metrics.h"
 #include "sluice/cli/shard_run.h"
 #include "sluice/report/expectation.h"
 #include "sluice/pipeline/kafka_client.h"
@@ -17,6 +19,7 @@
 #include "sluice/report/reporter.h"
 #include "sluice/pipeline/runner.h"
 #include "sluice/scenario/scenario.h"
+#include "sluice/core/clock.h"
 #include "sluice/core/stop.h"
 #include "sluice/core/units.h"
 
@@ -156,7 +159,29 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   options.interrupted = &interrupted;
   options.start_at_unix_ns = shard.start_at_unix_ns;
   shard.manifest.run_id = options.run_id;
-  if (!args.quiet) options.on_status = [&status](const StatusSnapshot& s) { status.Update(s); };
+  // --metrics-port: the live figures for Prometheus, from the same snapshots.
+  std::unique_ptr<MetricsExporter> metrics;
+  const auto metrics_hold = ParseDuration(args.metrics_hold);
+  if (args.metrics_port != 0) {
+    if (args.metrics_port < 1 || args.metrics_port > 65535 || !metrics_hold || *metrics_hold < 0) {
+      err << "sluice: error: --metrics-port: expected a port from 1 to 65535 (and --metrics-hold a duration)\n";
+      std::error_code ignored;
+      std::filesystem::remove(folder->path(), ignored);
+      return kExitUsage;
+    }
+    try {
+      metrics = std::make_unique<MetricsExporter>(args.metrics_port, plan.base.name, shard.manifest.shard, options.run_id);
+    } catch (const std::exception& e) {
+      err << "sluice: error: --metrics-port " << args.metrics_port << ": cannot serve: " << e.what() << "\n";
+      std::error_code ignored;
+      std::filesystem::remove(folder->path(), ignored);  // still empty: nothing ran
+      return kExitUsage;
+    }
+  }
+  options.on_status = [&status, &metrics, quiet = args.quiet](const StatusSnapshot& s) {
+    if (!quiet) status.Update(s);
+    if (metrics) metrics->Update(s);
+  };
   Runner runner(options);
 
   // Each cell is reported as soon as it ends: its rows and histograms go to
@@ -223,6 +248,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
           folder->WriteFile(kShardManifestFile, ToJson(m));
         }
         folder->AddCell(result);
+        if (metrics) metrics->CellDone(result);
       } catch (const ResultsError& e) {
         err << "sluice: error: " << e.what() << "\n";
         return kExitResultsUnwritable;
@@ -242,6 +268,13 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     return kExitResultsUnwritable;
   }
   out << "results: " << folder->path() << (partial.empty() ? "" : " (partial)") << "\n";
+  if (metrics) {
+    // The final figures stay up for a last scrape (--metrics-hold).
+    metrics->RunDone();
+    out.flush();
+    const int64_t until = NowNs() + *metrics_hold;
+    while (NowNs() < until && !interrupted.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   // --plot: report.html, drawn from the folder's files as `sluice plot` draws
   // it; not from a partial report, which plot refuses.
   const bool plot_failed =

@@ -108,6 +108,12 @@ int main(int argc, char** argv) {
   // before), so that shards started apart line up; off by default.
   run_cmd->add_option("--start-at", run.start_at, "Begin at this UTC time (ISO-8601)");
   run_cmd->add_option("--start-in", run.start_in, "Begin this long from now, e.g. 10s");
+  // --metrics-port: serve the live counters, queue depth and latency in
+  // Prometheus' text format on this port (cli/metrics.h); off by default.
+  run_cmd->add_option("--metrics-port", run.metrics_port, "Serve Prometheus metrics on PORT");
+  // --metrics-hold: after the run, keep serving the final figures this long.
+  run_cmd->add_option("--metrics-hold", run.metrics_hold, "Serve the final metrics this long, e.g. 30s")
+      ->capture_default_str();
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;

@@ -348,6 +348,14 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
       for (auto& c : clients) {
         s.p99_ns = std::max<int64_t>(s.p99_ns, c->counters().live_p99_ns.load(std::memory_order_relaxed));
       }
+      s.scheduled = sc.scheduled.Get();
+      s.generated = generated;
+      s.delivered = delivered;
+      for (auto& c : clients) s.failed += c->counters().failed.Get();
+      for (auto& w : workers) {
+        s.failed += w->counters().failed.Get();
+        s.backpressure += w->counters().backpressure.Get();
+      }
       options_.on_status(s);
       last_generated = generated;
       last_delivered = delivered;

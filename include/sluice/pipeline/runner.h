@@ -46,6 +46,9 @@ struct StatusSnapshot {
   uint64_t depth = 0;
   uint64_t dropped = 0;        // so far in this cell
   int64_t p99_ns = 0;          // end-to-end p99 so far (worst client's)
+  // So far in this cell, as the report's columns of the same names count
+  // them (for --metrics-port: cli/metrics.h).
+  uint64_t scheduled = 0, generated = 0, delivered = 0, failed = 0, backpressure = 0;
 };
 
 struct RunOptions {
