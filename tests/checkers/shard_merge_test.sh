@@ -47,6 +47,25 @@ grep -q '"start_at": "'"$start"'"' "$shard0/shard.json"
 "$sluice" compare "$whole" "$work/merged" > "$work/compare.txt"
 "$sluice" plot "$work/merged" > /dev/null
 
+# timeseries.csv (per-interval rows, issue 10's format) when the shards
+# have one: rows lined up by wall-clock time, counts summed, maxima kept.
+for i in 0 1; do
+  d=$(echo "$work/shard$i"/*/)
+  cp -r "$d" "$work/ts$i"
+  {
+    echo "cell,repetition,t_s,offered,generated,dropped,delivered,failed,backpressure,depth_max,depth_mean,latency.end_to_end.p99_ms,faults"
+    echo "0,0,1,10$i,10$i,0,9$i,0,$i,1$i,0.5,2.$i,"
+    echo "0,0,2,20$i,20$i,1,19$i,0,0,2$i,1.5,3.$i,broker_down"
+  } > "$work/ts$i/timeseries.csv"
+done
+"$sluice" merge "$work/ts0" "$work/ts1" -o "$work/ts-merged"
+expected="cell,repetition,t_s,offered,generated,dropped,delivered,failed,backpressure,depth_max,depth_mean,latency.end_to_end.p99_ms,faults
+0,0,1,201,201,0,181,0,1,11,1,2.100,
+0,0,2,401,401,2,381,0,0,21,3,3.100,broker_down"
+if [ "$(tr -d '\r' < "$work/ts-merged/timeseries.csv")" != "$expected" ]; then
+  echo "merged timeseries.csv:"; cat "$work/ts-merged/timeseries.csv"; echo "expected:"; echo "$expected"; exit 1
+fi
+
 # Refusals: exit 2 with a message, and no output folder.
 refuse() {
   local what=$1; shift
