@@ -289,9 +289,16 @@ std::string FormatNumber(double v) {
 // quantiles the largest shard's (an upper bound), or when every shard has
 // <cell>-<rep>.intervals.hlog, recomputed from the merged interval
 // histograms.
-void MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std::pair<int, int>, double>& merged_epoch,
-                     const std::map<std::pair<int, int>, std::vector<double>>& shard_epochs, ResultsFolder& folder,
-                     std::ostream& out) {
+// The files to write (name, content) and a line for the console; made
+// before the merged folder is, so that bad input writes nothing.
+struct MergedFiles {
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string note;
+};
+
+MergedFiles MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std::pair<int, int>, double>& merged_epoch,
+                            const std::map<std::pair<int, int>, std::vector<double>>& shard_epochs) {
+  MergedFiles merged_files;
   const std::string kFile = "timeseries.csv";
   std::vector<std::string> header;
   struct Row {
@@ -301,12 +308,12 @@ void MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std:
   };
   std::map<std::tuple<int, int, int64_t>, Row> rows;
   double interval_s = 1.0;
+  size_t with_file = 0;
+  for (const ShardFolder& shard : shards) with_file += fs::exists(fs::path(shard.folder) / kFile) ? 1 : 0;
+  if (with_file == 0) return merged_files;
   for (size_t si = 0; si < shards.size(); ++si) {
     const fs::path path = fs::path(shards[si].folder) / kFile;
-    if (!fs::exists(path)) {
-      if (si > 0 && !header.empty()) throw Refused(path.string() + ": missing, but other shards have one");
-      return;
-    }
+    if (!fs::exists(path)) throw Refused(path.string() + ": missing, but other shards have one");
     const auto table = ParseCsv(ReadText(path), path.string());
     if (table.empty()) continue;
     if (header.empty()) {
@@ -360,7 +367,7 @@ void MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std:
       }
     }
   }
-  if (header.empty()) return;
+  if (header.empty()) return merged_files;
   // Latency quantiles from the merged interval histograms, when every
   // shard wrote them.
   std::map<std::tuple<int, int, int64_t, std::string>, LatencyHistogram> merged_intervals;
@@ -374,7 +381,12 @@ void MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std:
         break;
       }
       std::istringstream text(ReadText(path));
-      Hlog log = ReadHlog(text, path.string());
+      Hlog log;
+      try {
+        log = ReadHlog(text, path.string());
+      } catch (const HlogError& e) {
+        throw Refused(e.what());
+      }
       const double start = std::isfinite(log.start_time_s) ? log.start_time_s : shard_epochs.at(cell)[si];
       for (HlogInterval& interval : log.intervals) {
         // An interval [start, start + length) is the row at its end.
@@ -431,9 +443,9 @@ void MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std:
     }
     csv << CsvLine(fields);
   }
-  folder.WriteFile(kFile, csv.str());
-  out << "merged " << kFile << ": " << rows.size() << " intervals"
-      << (have_intervals ? ", latency quantiles from the merged interval histograms" : "") << "\n";
+  merged_files.files.emplace_back(kFile, csv.str());
+  merged_files.note = "merged " + kFile + ": " + std::to_string(rows.size()) + " intervals" +
+                      (have_intervals ? ", latency quantiles from the merged interval histograms" : "");
   if (have_intervals) {
     for (const auto& [cell, epoch] : merged_epoch) {
       std::ostringstream hlog;
@@ -443,9 +455,11 @@ void MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std:
         const double end = static_cast<double>(std::get<2>(key)) * interval_s;
         writer.WriteInterval(std::get<3>(key), end - interval_s, interval_s, h);
       }
-      folder.WriteFile(std::to_string(cell.first) + "-" + std::to_string(cell.second) + ".intervals.hlog", hlog.str());
+      merged_files.files.emplace_back(
+          std::to_string(cell.first) + "-" + std::to_string(cell.second) + ".intervals.hlog", hlog.str());
     }
   }
+  return merged_files;
 }
 
 }  // namespace
@@ -457,6 +471,7 @@ int MergeCommand(const std::vector<std::string>& shard_folders, const MergeOptio
   std::vector<CellResult> merged;
   std::map<std::pair<int, int>, double> merged_epoch;
   std::map<std::pair<int, int>, std::vector<double>> shard_epochs;
+  MergedFiles timeseries;
   try {
     if (shard_folders.empty()) throw Refused("no shard folders given");
     for (const auto& f : shard_folders) shards.push_back(ReadShard(f));
@@ -511,6 +526,7 @@ int MergeCommand(const std::vector<std::string>& shard_folders, const MergeOptio
         }
       }
     }
+    timeseries = MergeTimeseries(shards, merged_epoch, shard_epochs);
   } catch (const Refused& e) {
     err << "sluice: merge: " << e.what() << "\n";
     return kExitUsage;
@@ -546,7 +562,8 @@ int MergeCommand(const std::vector<std::string>& shard_folders, const MergeOptio
     }
     manifest["shards"] = list;
     folder->WriteFile("merge.json", manifest.dump(2) + "\n");
-    MergeTimeseries(shards, merged_epoch, shard_epochs, *folder, out);
+    for (const auto& [name, content] : timeseries.files) folder->WriteFile(name, content);
+    if (!timeseries.note.empty()) out << timeseries.note << "\n";
     bool balanced = true;
     for (const CellResult& m : merged) balanced = balanced && m.LedgerBalances();
     out << "merged " << shards.size() << " shards into " << folder->path() << " (" << merged.size()

@@ -96,5 +96,7 @@ PY
 refuse "shard of" "$shard0" "$(edit "$shard1" shard.json 'd["count"] = 3')"
 refuse "scenario differs" "$shard0" "$(edit "$shard1" report.json 'd["scenario"]["seed"] = 43')"
 refuse "revision" "$shard0" "$(edit "$shard1" report.json 'd["environment"]["git_revision"] = "0000000"')"
+refuse "missing, but other shards have one" "$work/ts0" "$shard1"
+refuse "missing, but other shards have one" "$shard0" "$work/ts1"
 refuse "apart" "$shard0" "$(edit "$shard1" shard.json 'd["started_unix_s"] += 2.5')"
 echo "shard merge: OK"
