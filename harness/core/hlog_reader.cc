@@ -107,14 +107,17 @@ LatencyHistogram DecodeCompressedV2(std::string_view base64) {
       if ((b & 0x80) == 0) break;
     }
     const auto count = static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+    const auto slots = static_cast<int64_t>(h.RawCounts().size());
     if (count < 0) {
-      index += -count;
+      // A run of zeros; it may not jump past the histogram's last bucket.
+      if (count < -slots || index - count > slots) throw HlogError("histogram counts beyond its buckets");
+      index -= count;
       continue;
     }
+    if (index >= slots) throw HlogError("histogram counts beyond its buckets");
     if (count > 0) {
       const int64_t low = value_at(index);
       const int64_t high = h.HighestEquivalentValue(low);
-      if (low > highest) throw HlogError("histogram count beyond its highest trackable value");
       h.RecordN(low + (high - low) / 2, count);
     }
     ++index;

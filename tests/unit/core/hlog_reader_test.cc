@@ -1,6 +1,7 @@
 #include "sluice/core/hlog_reader.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <sstream>
 
@@ -51,6 +52,58 @@ TEST(HlogReader, RefusesWhatIsNotAHistogramNamingTheLine) {
     } catch (const HlogError& e) {
       EXPECT_NE(std::string(e.what()).find("bad.hlog:2:"), std::string::npos) << e.what();
     }
+  }
+}
+
+// The framing of EncodeCompressedV2 around any V2 bytes: cookie, length,
+// zlib, base64.
+std::string CompressForTest(const std::string& raw) {
+  uLongf size = compressBound(static_cast<uLong>(raw.size()));
+  std::string framed(8 + size, '\0');
+  compress(reinterpret_cast<Bytef*>(framed.data() + 8), &size, reinterpret_cast<const Bytef*>(raw.data()),
+           static_cast<uLong>(raw.size()));
+  framed.resize(8 + size);
+  const uint32_t words[2] = {kHdrV2CompressionCookie, static_cast<uint32_t>(size)};
+  for (int w = 0; w < 2; ++w) {
+    for (int i = 0; i < 4; ++i) framed[4 * w + i] = static_cast<char>((words[w] >> (24 - 8 * i)) & 0xff);
+  }
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < framed.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(framed[i]) << 16;
+    if (i + 1 < framed.size()) n |= static_cast<uint8_t>(framed[i + 1]) << 8;
+    if (i + 2 < framed.size()) n |= static_cast<uint8_t>(framed[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < framed.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < framed.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+// A histogram whose counts run past its buckets (a long zero run, or more
+// counts than buckets) is refused, not read out of bounds.
+TEST(HlogReader, RefusesCountsBeyondTheBuckets) {
+  LatencyHistogram one(1, 1000, 1);
+  one.Record(5);
+  const std::string raw = EncodeV2(one);
+  ASSERT_EQ(DecodeCompressedV2(CompressForTest(raw)).RawCounts(), one.RawCounts());  // the framing is right
+  for (int64_t extra : {-1'000'000'000'000LL, -5000LL, 1LL}) {
+    std::string bad = raw;
+    std::string tail;
+    for (int i = 0; i < (extra > 0 ? 600 : 1); ++i) AppendZigZagLeb128(tail, extra);
+    bad += tail;
+    const uint32_t payload = static_cast<uint32_t>(bad.size() - 40);
+    for (int i = 0; i < 4; ++i) bad[4 + i] = static_cast<char>((payload >> (24 - 8 * i)) & 0xff);
+    EXPECT_THROW(
+        {
+          std::ostringstream log;
+          log << "#[StartTime: 1.0 (seconds since epoch)]\n0,1,1," << CompressForTest(bad) << "\n";
+          std::istringstream in(log.str());
+          ReadHlog(in, "bad.hlog");
+        },
+        HlogError)
+        << extra;
   }
 }
 
