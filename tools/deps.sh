@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libbenchmark-dev nlohmann-json3-dev
   zlib1g-dev liblz4-dev libzstd-dev
   libjs-chart.js  # Chart.js 3, embedded into report.html by the build (sluice plot)
+  prometheus-cpp-dev  # run --metrics-port: Prometheus text format over HTTP (prometheus-cpp pull)
   "$@"
 )
 

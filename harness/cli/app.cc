@@ -4,11 +4,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <set>
 #include <thread>
 
+#include "sluice/cli/metrics.h"
+#include "sluice/cli/shard_run.h"
 #include "sluice/report/expectation.h"
 #include "sluice/pipeline/kafka_client.h"
 #include "sluice/analysis/plot.h"
@@ -16,6 +20,7 @@
 #include "sluice/report/reporter.h"
 #include "sluice/pipeline/runner.h"
 #include "sluice/scenario/scenario.h"
+#include "sluice/core/clock.h"
 #include "sluice/core/stop.h"
 #include "sluice/core/units.h"
 
@@ -138,6 +143,8 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     plan.base.verify.identity = plan.base.verify.consume = true;
     for (Scenario& cell : plan.cells) cell.verify.identity = cell.verify.consume = true;
   }
+  ShardRun shard;
+  if (!PrepareShardRun(args, &plan, err, &shard)) return kExitUsage;
 
   // A real cluster must answer before anything else happens.
   for (const auto& cell : plan.cells) {
@@ -172,10 +179,34 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   StatusLine status(err, isatty(STDERR_FILENO) != 0);
   RunOptions options;
   options.bootstrap = args.bootstrap;
-  options.run_id = stamp;
+  options.run_id = stamp + (shard.manifest.shard.active() ? "-shard" + std::to_string(shard.manifest.shard.index) : "");
   options.interrupted = &interrupted;
   options.kafka_local = args.kafka_local.empty() ? DefaultKafkaLocal() : args.kafka_local;
-  if (!args.quiet) options.on_status = [&status](const StatusSnapshot& s) { status.Update(s); };
+  options.start_at_unix_ns = shard.start_at_unix_ns;
+  shard.manifest.run_id = options.run_id;
+  // --metrics-port: the live figures for Prometheus, from the same snapshots.
+  std::unique_ptr<MetricsExporter> metrics;
+  const auto metrics_hold = ParseDuration(args.metrics_hold);
+  if (args.metrics_port != 0) {
+    if (args.metrics_port < 1 || args.metrics_port > 65535 || !metrics_hold || *metrics_hold < 0) {
+      err << "sluice: error: --metrics-port: expected a port from 1 to 65535 (and --metrics-hold a duration)\n";
+      std::error_code ignored;
+      std::filesystem::remove(folder->path(), ignored);
+      return kExitUsage;
+    }
+    try {
+      metrics = std::make_unique<MetricsExporter>(args.metrics_port, plan.base.name, shard.manifest.shard, options.run_id);
+    } catch (const std::exception& e) {
+      err << "sluice: error: --metrics-port " << args.metrics_port << ": cannot serve: " << e.what() << "\n";
+      std::error_code ignored;
+      std::filesystem::remove(folder->path(), ignored);  // still empty: nothing ran
+      return kExitUsage;
+    }
+  }
+  options.on_status = [&status, &metrics, quiet = args.quiet](const StatusSnapshot& s) {
+    if (!quiet) status.Update(s);
+    if (metrics) metrics->Update(s);
+  };
   Runner runner(options);
 
   // Each cell is reported as soon as it ends: its rows and histograms go to
@@ -184,6 +215,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   // the cells before it.
   try {
     folder->Begin(context);
+    if (shard.wanted) folder->WriteFile(kShardManifestFile, ToJson(shard.manifest));
   } catch (const ResultsError& e) {
     err << "sluice: error: " << e.what() << "\n";
     return kExitResultsUnwritable;
@@ -229,7 +261,19 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
       }
       console.ReportCell(result);
       try {
+        if (shard.wanted && c == 0 && r == 0 && result.epoch_unix_s > 0) {
+          // The shard's start, and how late it was against --start-at.
+          ShardManifest& m = shard.manifest;
+          m.started_unix_s = result.epoch_unix_s;
+          if (std::isfinite(m.start_at_unix_s)) m.late_s = std::max(0.0, m.started_unix_s - m.start_at_unix_s);
+          if (m.late_s > 0.01) {
+            err << "sluice: shard " << m.shard.ToString() << " began " << FormatDuration(static_cast<int64_t>(m.late_s * 1e9))
+                << " after --start-at " << m.start_at_utc << " (its set-up took longer)\n";
+          }
+          folder->WriteFile(kShardManifestFile, ToJson(m));
+        }
         folder->AddCell(result);
+        if (metrics) metrics->CellDone(result);
       } catch (const ResultsError& e) {
         err << "sluice: error: " << e.what() << "\n";
         return kExitResultsUnwritable;
@@ -249,6 +293,13 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
     return kExitResultsUnwritable;
   }
   out << "results: " << folder->path() << (partial.empty() ? "" : " (partial)") << "\n";
+  if (metrics) {
+    // The final figures stay up for a last scrape (--metrics-hold).
+    metrics->RunDone();
+    out.flush();
+    const int64_t until = NowNs() + *metrics_hold;
+    while (NowNs() < until && !interrupted.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   // --plot: report.html, drawn from the folder's files as `sluice plot` draws
   // it; not from a partial report, which plot refuses.
   const bool plot_failed =

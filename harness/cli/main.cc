@@ -15,6 +15,7 @@
 #include "sluice/pipeline/record.h"
 #include "sluice/pipeline/synth.h"
 #include "sluice/analysis/compare.h"
+#include "sluice/analysis/merge.h"
 #include "sluice/report/columns.h"
 #include "sluice/report/timeseries_columns.h"
 #include "sluice/analysis/plot.h"
@@ -104,6 +105,22 @@ int main(int argc, char** argv) {
   // --verify: read each cell's topic back and classify every event, as
   // `verify: true` in the scenario (a verify: map there keeps its carrier).
   run_cmd->add_flag("--verify", run.verify, "Read each cell's topic back and check every event");
+  // --shard I/N: run shard I (from 0) of N: rate / N, or every N-th event
+  // of a replayed trace (scenario/shard.h); the folder gets shard.json.
+  run_cmd->add_option("--shard", run.shard, "Run shard I of N of the offered load, e.g. 0/2");
+  // --shard-by: how a replayed trace is split: by event index, or by key hash.
+  run_cmd->add_option("--shard-by", run.shard_by, "Split a replayed trace by: index or key")
+      ->capture_default_str();
+  // --start-at / --start-in: the first cell's warm-up begins then (set-up
+  // before), so that shards started apart line up; off by default.
+  run_cmd->add_option("--start-at", run.start_at, "Begin at this UTC time (ISO-8601)");
+  run_cmd->add_option("--start-in", run.start_in, "Begin this long from now, e.g. 10s");
+  // --metrics-port: serve the live counters, queue depth and latency in
+  // Prometheus' text format on this port (cli/metrics.h); off by default.
+  run_cmd->add_option("--metrics-port", run.metrics_port, "Serve Prometheus metrics on PORT");
+  // --metrics-hold: after the run, keep serving the final figures this long.
+  run_cmd->add_option("--metrics-hold", run.metrics_hold, "Serve the final metrics this long, e.g. 30s")
+      ->capture_default_str();
 
   std::string validate_file;
   std::vector<std::string> validate_overrides;
@@ -225,6 +242,18 @@ int main(int argc, char** argv) {
   // folders, into DIR/<folder name>/report.html.
   plot_cmd->add_option("-o,--output", plot_output, "Folder to write report.html into");
 
+  std::vector<std::string> merge_inputs;
+  sluice::MergeOptions merge;
+  merge.command_line = run.command_line;
+  CLI::App* merge_cmd = app.add_subcommand(
+      "merge", "Merge the results folders of a sharded run (run --shard I/N) into one");
+  // folders: every shard's results folder (each has shard.json).
+  merge_cmd->add_option("folders", merge_inputs, "The shards' results folders")->required();
+  // -o: the merged results folder; created, and refused if it holds anything.
+  merge_cmd->add_option("-o,--output", merge.output, "The merged results folder")->required();
+  // --scenario: the scenario file, where the path in shard.json does not reach it.
+  merge_cmd->add_option("--scenario", merge.scenario_file, "The shards' scenario file");
+
   auto Dispatch = [&]() -> int {
     if (*run_cmd) {
       run.check_expectations = !no_expect;
@@ -249,6 +278,7 @@ int main(int argc, char** argv) {
                                   synth_start, std::cout, std::cerr, sluice::StopFlag());
     }
     if (*bench_cmd) return sluice::BenchCommand(bench, std::cout, std::cerr, sluice::StopFlag());
+    if (*merge_cmd) return sluice::MergeCommand(merge_inputs, merge, std::cout, std::cerr);
     if (*plot_cmd) return sluice::PlotCommand(plot_folders, plot_output, std::cout, std::cerr);
     if (*compare_cmd) {
       if (compare_plot->count() > 0 && compare.plot_path.empty()) compare.plot_path = "compare.html";

@@ -119,8 +119,9 @@ int64_t SaturatingMul(int64_t a, int64_t b) {
 
 }  // namespace
 
-ReplayStream::ReplayStream(const ReplaySourceSpec& spec, size_t arena_slots)
+ReplayStream::ReplayStream(const ReplaySourceSpec& spec, size_t arena_slots, Shard shard)
     : spec_(spec),
+      shard_(shard),
       speed_(spec.speed),
       window_(static_cast<size_t>(spec.reorder_window)),
       reader_(spec.path.empty() ? spec.file : spec.path),
@@ -316,6 +317,16 @@ bool ReplayStream::StartNextPass() {
 }
 
 bool ReplayStream::Next(Event* event) {
+  while (NextOfAll(event)) {
+    // Another shard's event goes back at once; the timing above it
+    // (t0, clamping, the period) was the whole trace's.
+    if (ShardTakes(shard_, event->seq, arena_.Key(event->slot), event->key != Event::kNoKey)) return true;
+    Discard(*event);
+  }
+  return false;
+}
+
+bool ReplayStream::NextOfAll(Event* event) {
   while (true) {
     while (!pass_ended_ && !stopped_ && heap_.size() <= window_) ReadOne();
     if (stopped_) return false;

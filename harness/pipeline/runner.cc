@@ -209,13 +209,16 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                             ? 1
                             : static_cast<size_t>(scenario.producers.dequeue_batch);
     replay_stream = std::make_unique<ReplayStream>(
-        scenario.replay, static_cast<size_t>(scenario.queue.capacity) + static_cast<size_t>(threads) * per_worker);
+        scenario.replay, static_cast<size_t>(scenario.queue.capacity) + static_cast<size_t>(threads) * per_worker,
+        scenario.shard);
   }
   WorkerControl control;
   control.interrupted = options_.interrupted;
 
   // The interval series and the faults (declared before the clients, so that
-  // they outlive their listeners).
+  // they outlive their listeners). The source's counters are set before
+  // the recorder's thread starts.
+  const SourceCounters* source_counters = nullptr;
   IntervalRecorder recorder(scenario, [&](const IntervalRow& row, const IntervalTotals& totals) {
     if (!options_.on_status) return;
     StatusSnapshot st;
@@ -234,6 +237,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
     st.p99_ns = std::isnan(row.e2e_p99_ms) ? -1 : static_cast<int64_t>(row.e2e_p99_ms * 1e6);
     st.interval = row;
     st.totals = totals;
+    if (source_counters != nullptr) st.scheduled = source_counters->scheduled.Get();
     options_.on_status(st);
   });
   FaultTarget fault_target;
@@ -266,8 +270,22 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   if (scenario.verify.consume) {
     verifier = std::make_unique<Verifier>(scenario, bootstrap, result.topic, cell_identity);
   }
-  const int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
+  int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
   result.setup_s = (epoch - cell_start_ns) / 1e9;
+  if (options_.start_at_unix_ns > 0 && !started_) {
+    // The start barrier of shards: wait (interruptibly) until the wall-clock
+    // start; late, begin now.
+    const int64_t wall_now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    const int64_t target = NowNs() + (options_.start_at_unix_ns - wall_now);
+    while (target - NowNs() > 1'000'000 && !options_.interrupted->load()) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(
+          std::min<int64_t>(100'000'000, target - NowNs() - 1'000'000)));
+    }
+    epoch = std::max(epoch, target);
+  }
+  started_ = true;
   for (auto& c : clients) c->SetEpoch(epoch);
   control.epoch_ns = epoch;
   control.wall_epoch_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -313,7 +331,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   std::atomic<bool> source_finished{false};
   {
     IntervalInputs inputs;
-    inputs.source = &source.counters();
+    inputs.source = source_counters = &source.counters();
     for (auto& w : workers) inputs.workers.push_back(&w->counters());
     inputs.depth = [&queue] { return static_cast<uint64_t>(queue.Depth()); };
     inputs.source_done = &source_finished;

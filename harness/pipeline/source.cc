@@ -156,11 +156,14 @@ std::vector<double> Weights(const SyntheticSourceSpec& spec) {
 constexpr double kZ99 = 2.3263478740408408;  // standard normal quantile at 0.99
 }  // namespace
 
-EventGenerator::EventGenerator(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed)
+EventGenerator::EventGenerator(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed,
+                               uint64_t seq_first, uint64_t seq_step)
     : spec_(spec),
       arrivals_(spec, horizon_ns, Rng::Derive(seed, 1)),
       rng_(Rng::Derive(seed, 2)),
-      types_(Weights(spec)) {
+      types_(Weights(spec)),
+      seq_(seq_first),
+      seq_step_(seq_step) {
   for (const auto& t : spec_.events) {
     double median = static_cast<double>(std::max<int64_t>(1, t.size.median));
     double p99 = static_cast<double>(std::max<int64_t>(1, t.size.p99));
@@ -183,7 +186,8 @@ uint32_t EventGenerator::SampleSize(uint16_t type) {
 
 void EventGenerator::Next(Event* event) {
   event->intended_ns = arrivals_.Next();
-  event->seq = seq_++;
+  event->seq = seq_;
+  seq_ += seq_step_;
   event->type = static_cast<uint16_t>(spec_.events.size() == 1 ? 0 : types_.Sample(rng_));
   event->size = SampleSize(event->type);
   switch (spec_.keys.kind) {
@@ -213,13 +217,16 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t se
       policy_(scenario.queue.when_full),
       end_ns_(scenario.total_ns()),
       warmup_ns_(scenario.warmup_ns),
-      owned_stream_(std::make_unique<SyntheticStream>(scenario.source, scenario.total_ns(), seed)),
+      owned_stream_(std::make_unique<SyntheticStream>(
+          ShardSource(scenario.source, scenario.shard), scenario.total_ns(),
+          ShardSeed(seed, scenario.shard), static_cast<uint64_t>(scenario.shard.index),
+          static_cast<uint64_t>(scenario.shard.count))),
       stream_(owned_stream_.get()),
       counters_(scenario.type_slots()),
       producer_token_(queue.MakeProducerToken()),
       consumer_token_(queue.MakeConsumerToken()),
       timing_(scenario.timing),
-      release_interval_ns_(ReleaseInterval(scenario.source.rate)),
+      release_interval_ns_(ReleaseInterval(ShardSource(scenario.source, scenario.shard).rate)),
       batch_(kMaxBatch) {}
 
 Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream& stream)
@@ -234,7 +241,7 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream
       timing_(scenario.timing),
       release_interval_ns_(scenario.source_kind == SourceKind::kReplay
                                ? ReleaseInterval(0)
-                               : ReleaseInterval(scenario.source.rate)),
+                               : ReleaseInterval(ShardSource(scenario.source, scenario.shard).rate)),
       batch_(kMaxBatch) {}
 
 namespace {

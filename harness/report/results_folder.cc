@@ -122,6 +122,19 @@ ResultsFolder::ResultsFolder(const std::string& results_root, const std::string&
                      ": 10000 folders of that name exist already");
 }
 
+std::unique_ptr<ResultsFolder> ResultsFolder::AtPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && (!fs::is_directory(path, ec) || !fs::is_empty(path, ec))) {
+    throw ResultsError("cannot write results into " + path + ": it exists and is not an empty folder");
+  }
+  fs::create_directories(path, ec);
+  if (ec) throw ResultsError("cannot create results folder " + path + ": " + ec.message());
+  std::unique_ptr<ResultsFolder> folder(new ResultsFolder());
+  folder->path_ = path;
+  return folder;
+}
+
 ResultsFolder::~ResultsFolder() = default;
 
 void ResultsFolder::WriteFile(const std::string& file_name, const std::string& content) const {

@@ -33,6 +33,12 @@ struct RunArgs {
   // --kafka-local: tools/kafka-local for the pause and kill faults; empty:
   // the one beside the sluice executable's source tree, if found.
   std::string kafka_local;
+  std::string shard;                   // --shard I/N; "": not sharded (cli/shard_run.h)
+  std::string shard_by = "index";      // --shard-by index|key
+  std::string start_at;                // --start-at ISO-8601 time
+  std::string start_in;                // --start-in duration
+  int metrics_port = 0;                // --metrics-port: 0 off (cli/metrics.h)
+  std::string metrics_hold = "0s";     // --metrics-hold: keep serving this long after the run
 };
 
 // Where a run's reports go, set up before anything runs: the results folder

@@ -122,7 +122,9 @@ class ReplayStream final : public EventStream {
   // are what the queue and the workers may hold at once. Reads the first
   // window of lines (set-up time); throws TraceError if the file cannot be
   // opened.
-  ReplayStream(const ReplaySourceSpec& spec, size_t arena_slots);
+  // A sharded stream (shard.h) reads every line, with the unsharded
+  // timing, and emits only its shard's events.
+  ReplayStream(const ReplaySourceSpec& spec, size_t arena_slots, Shard shard = {});
 
   bool Next(Event* event) override;
   void Discard(const Event& event) override;
@@ -154,6 +156,8 @@ class ReplayStream final : public EventStream {
   // Reads lines until one is usable (pushed to the heap) or the pass ends.
   // Returns false at the end of the pass or when the stream must stop.
   bool ReadOne();
+  // The next event of the whole trace, whichever shard it belongs to.
+  bool NextOfAll(Event* event);
   bool Bad(const char* reason, std::string_view detail);
   bool ParseTime(const JsonValue& v, std::string_view line, int64_t* ns) const;
   uint16_t TypeOf(const JsonValue& v, std::string_view line);
@@ -161,6 +165,7 @@ class ReplayStream final : public EventStream {
   void Stop(std::string error);
 
   const ReplaySourceSpec spec_;
+  const Shard shard_;
   const double speed_;
   const size_t window_;
   TraceReader reader_;

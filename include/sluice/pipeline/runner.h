@@ -54,6 +54,7 @@ struct StatusSnapshot {
   // what was counted so far), and the cell's counts up to its end.
   IntervalRow interval;
   IntervalTotals totals;
+  uint64_t scheduled = 0;      // so far in this cell, as report.csv's `scheduled` (for --metrics-port)
 };
 
 struct RunOptions {
@@ -68,6 +69,12 @@ struct RunOptions {
   std::function<void(const StatusSnapshot&)> on_status;
   // tools/kafka-local, for the pause and kill faults ("": not available).
   std::string kafka_local;
+  // Non-zero: the first cell's schedule (its warm-up) begins at this
+  // wall-clock time, nanoseconds since the Unix epoch, so that shards in
+  // several processes line up (`run --start-at`); the cell is set up first
+  // and then waits. Past already: it begins as soon as it is set up, and its
+  // CellResult::epoch_unix_s says how late. Later cells begin when ready.
+  int64_t start_at_unix_ns = 0;
 };
 
 class EmbeddedCluster;  // kafka_client.h
@@ -95,6 +102,7 @@ class Runner {
                    int cell, int cells, int repetition, int64_t cell_start_ns);
 
   RunOptions options_;
+  bool started_ = false;  // a cell has begun its schedule (start_at is used once)
   std::atomic<bool> never_{false};
   std::unique_ptr<EmbeddedCluster> cluster_;
   EmbeddedCluster* cell_cluster_ = nullptr;  // the embedded cluster of the running cell, if any

@@ -92,7 +92,10 @@ class ZipfSampler {
 // allocates.
 class EventGenerator {
  public:
-  EventGenerator(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed);
+  // Sequence numbers are seq_first, seq_first + seq_step, ... (a shard's
+  // are its index plus multiples of the shard count: shard.h).
+  EventGenerator(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed,
+                 uint64_t seq_first = 0, uint64_t seq_step = 1);
   void Next(Event* event);
 
  private:
@@ -105,6 +108,7 @@ class EventGenerator {
   std::vector<double> log_median_, sigma_;
   std::unique_ptr<ZipfSampler> zipf_;
   uint64_t seq_ = 0;
+  uint64_t seq_step_ = 1;
 };
 
 // A stream of events for the pacer. Every method runs on the source thread
@@ -130,8 +134,9 @@ class EventStream {
 // The synthetic stream of a scenario: EventGenerator's events, without end.
 class SyntheticStream final : public EventStream {
  public:
-  SyntheticStream(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed)
-      : generator_(spec, horizon_ns, seed) {}
+  SyntheticStream(const SyntheticSourceSpec& spec, int64_t horizon_ns, uint64_t seed,
+                  uint64_t seq_first = 0, uint64_t seq_step = 1)
+      : generator_(spec, horizon_ns, seed, seq_first, seq_step) {}
   bool Next(Event* event) override {
     generator_.Next(event);
     return true;
@@ -222,7 +227,9 @@ class Source {
   // uses 500 us.
   static int64_t ReleaseInterval(double rate);
 
-  // The scenario's synthetic stream, seeded with `seed`.
+  // The scenario's synthetic stream, seeded with `seed`; of a sharded
+  // scenario, its shard's part (shard.h: rate / N, a seed derived from
+  // `seed` and the shard index, strided sequence numbers).
   Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t seed);
   // Any stream; it must outlive the Source.
   Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream& stream);

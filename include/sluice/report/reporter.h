@@ -219,6 +219,9 @@ class ResultsFolder {
   ResultsFolder(const std::string& results_root, const std::string& name,
                 const std::string& utc_stamp);
   ~ResultsFolder();
+  // Creates exactly `path` (`sluice merge -o DIR`); throws ResultsError
+  // when it exists and is not an empty folder, or cannot be created.
+  static std::unique_ptr<ResultsFolder> AtPath(const std::string& path);
   ResultsFolder(const ResultsFolder&) = delete;
   ResultsFolder& operator=(const ResultsFolder&) = delete;
   const std::string& path() const { return path_; }
@@ -236,6 +239,7 @@ class ResultsFolder {
   void WriteAll(const sluice::ReportContext& context, const std::vector<CellResult>& cells);
 
  private:
+  ResultsFolder() = default;
   class AppendFile;
   void Append(std::unique_ptr<AppendFile>& file, const std::string& name, std::ostringstream& buffer);
 

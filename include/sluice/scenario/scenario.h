@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/scenario/shard.h"
+
 namespace sluice {
 
 // Where a value came from: a place in the scenario file, or a command-line
@@ -293,6 +295,9 @@ struct Scenario {
   ProducerSpec producers;
   VerifySpec verify;
   int repeat = 1;
+  // Which part of the offered load this process runs (`run --shard I/N`;
+  // shard.h): set from the command line, not from the file.
+  Shard shard;
 
   // The swept values this scenario was built with (empty without a sweep).
   std::vector<Parameter> parameters;

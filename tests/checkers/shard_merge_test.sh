@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The local proof of sharding (issue 15): two shards of quickstart as two
+# processes against one `sluice broker`, begun together with --start-in,
+# merged; against an unsharded run of the same scenario on the same broker.
+# Then merge's refusals (exit 2). Usage: shard_merge_test.sh SLUICE PYENV
+set -euo pipefail
+sluice=$1 pyenv=$2
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/../../tools/pyenv.sh" "$pyenv"
+work=$(mktemp -d)
+broker_pid=""
+cleanup() {
+  [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The mock cluster of another process does not serve CreateTopics: the
+# topic is made by the broker, and every run reuses it.
+"$sluice" broker --topic qs:6 > "$work/broker.txt" 2> "$work/broker.err" &
+broker_pid=$!
+for _ in $(seq 100); do [ -s "$work/broker.txt" ] && break; sleep 0.1; done
+bootstrap=$(head -1 "$work/broker.txt")
+[ -n "$bootstrap" ] || { cat "$work/broker.err"; exit 1; }
+
+scenario="$here/../../scenarios/quickstart.yaml"
+common=(--bootstrap "$bootstrap" --set topic.name=qs --set topic.reuse=true --set duration=2s
+        --set warmup=500ms --set producers.threads=1 --quiet --no-expect)
+start=$(date -u -d '+4 sec' +%Y-%m-%dT%H:%M:%S.000Z)
+for i in 0 1; do
+  "$sluice" run "$scenario" "${common[@]}" --shard "$i/2" --start-at "$start" \
+    --results "$work/shard$i" > "$work/shard$i.log" 2>&1 &
+  pids[$i]=$!
+done
+for i in 0 1; do wait "${pids[$i]}" || { cat "$work/shard$i.log"; exit 1; }; done
+"$sluice" run "$scenario" "${common[@]}" --results "$work/whole" > "$work/whole.log" 2>&1 ||
+  { cat "$work/whole.log"; exit 1; }
+shard0=$(echo "$work"/shard0/*/) shard1=$(echo "$work"/shard1/*/) whole=$(echo "$work"/whole/*/)
+grep -q '"index": 1' "$shard1/shard.json"
+grep -q '"count": 2' "$shard1/shard.json"
+grep -q '"start_at": "'"$start"'"' "$shard0/shard.json"
+
+"$sluice" merge "$shard0" "$shard1" -o "$work/merged"
+"$pyenv/bin/python" "$here/merge_check.py" "$work/merged" "$whole" "$shard0" "$shard1"
+"$pyenv/bin/python" "$here/hlog_check.py" results "$work/merged"
+# The merged folder is an ordinary results folder.
+"$sluice" compare "$whole" "$work/merged" > "$work/compare.txt"
+"$sluice" plot "$work/merged" > /dev/null
+
+# timeseries.csv (per-interval rows, issue 10's format) when the shards
+# have one: rows lined up by wall-clock time, counts summed, maxima kept.
+for i in 0 1; do
+  d=$(echo "$work/shard$i"/*/)
+  cp -r "$d" "$work/ts$i"
+  {
+    echo "cell,repetition,t_s,offered,generated,dropped,delivered,failed,backpressure,depth_max,depth_mean,latency.end_to_end.p99_ms,faults"
+    echo "0,0,1,10$i,10$i,0,9$i,0,$i,1$i,0.5,2.$i,"
+    echo "0,0,2,20$i,20$i,1,19$i,0,0,2$i,1.5,3.$i,broker_down"
+  } > "$work/ts$i/timeseries.csv"
+done
+"$sluice" merge "$work/ts0" "$work/ts1" -o "$work/ts-merged"
+expected="cell,repetition,t_s,offered,generated,dropped,delivered,failed,backpressure,depth_max,depth_mean,latency.end_to_end.p99_ms,faults
+0,0,1,201,201,0,181,0,1,11,1,2.100,
+0,0,2,401,401,2,381,0,0,21,3,3.100,broker_down"
+if [ "$(tr -d '\r' < "$work/ts-merged/timeseries.csv")" != "$expected" ]; then
+  echo "merged timeseries.csv:"; cat "$work/ts-merged/timeseries.csv"; echo "expected:"; echo "$expected"; exit 1
+fi
+
+# Refusals: exit 2 with a message, and no output folder.
+refuse() {
+  local what=$1; shift
+  set +e
+  "$sluice" merge "$@" -o "$work/refused" 2> "$work/refused.txt"
+  local rc=$?
+  set -e
+  if [ "$rc" -ne 2 ] || [ -e "$work/refused" ] || ! grep -q "$what" "$work/refused.txt"; then
+    echo "merge $*: expected exit 2 saying '$what', got $rc:"; cat "$work/refused.txt"; exit 1
+  fi
+  echo "refused ($what): $(cat "$work/refused.txt")"
+}
+refuse "missing" "$shard0"
+refuse "given twice" "$shard0" "$shard0" "$shard1"
+refuse "shard.json" "$shard0" "$whole"
+edit() {  # edit FOLDER FILE PYTHON-EXPRESSION-ON-d: a changed copy of a shard
+  local copy="$work/edited-$RANDOM"
+  cp -r "$1" "$copy"
+  "$pyenv/bin/python" - "$copy/$2" "$3" <<'PY'
+import json, sys
+path, expr = sys.argv[1], sys.argv[2]
+d = json.load(open(path))
+exec(expr)
+json.dump(d, open(path, "w"))
+PY
+  echo "$copy"
+}
+refuse "shard of" "$shard0" "$(edit "$shard1" shard.json 'd["count"] = 3')"
+refuse "scenario differs" "$shard0" "$(edit "$shard1" report.json 'd["scenario"]["seed"] = 43')"
+refuse "revision" "$shard0" "$(edit "$shard1" report.json 'd["environment"]["git_revision"] = "0000000"')"
+refuse "missing, but other shards have one" "$work/ts0" "$shard1"
+refuse "missing, but other shards have one" "$shard0" "$work/ts1"
+refuse "apart" "$shard0" "$(edit "$shard1" shard.json 'd["started_unix_s"] += 2.5')"
+echo "shard merge: OK"
