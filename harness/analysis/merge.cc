@@ -267,7 +267,7 @@ void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first
 
 bool IsKeyColumn(const std::string& c) { return c == "cell" || c == "repetition" || c == "t_s"; }
 bool IsMaxColumn(const std::string& c) {
-  return c == "depth_max" || (c.size() > 4 && c.compare(c.size() - 4, 4, "_max") == 0) ||
+  return c == "depth_max" || c == "length_s" || (c.size() > 4 && c.compare(c.size() - 4, 4, "_max") == 0) ||
          (c.size() > 7 && c.compare(c.size() - 7, 7, "_max_ms") == 0);
 }
 bool IsLatencyColumn(const std::string& c) { return c.rfind("latency.", 0) == 0; }
@@ -285,7 +285,8 @@ std::string FormatNumber(double v) {
 // wall-clock time: a row's time is its cell's epoch (the .hlog start time)
 // plus t_s; the merged row's t_s is that time minus the merged cell's
 // epoch, rounded to whole intervals. Counts are summed; *_max and depth_max
-// take the largest; host_cpu_pct the mean; faults the union; latency
+// take the largest (and length_s, the same in every shard); host_cpu_pct
+// the mean; faults the union; latency
 // quantiles the largest shard's (an upper bound), or when every shard has
 // <cell>-<rep>.intervals.hlog, recomputed from the merged interval
 // histograms.
@@ -389,8 +390,10 @@ MergedFiles MergeTimeseries(const std::vector<ShardFolder>& shards, const std::m
       }
       const double start = std::isfinite(log.start_time_s) ? log.start_time_s : shard_epochs.at(cell)[si];
       for (HlogInterval& interval : log.intervals) {
-        // An interval [start, start + length) is the row at its end.
-        const double wall = start + interval.start_s + interval.length_s;
+        // An interval [start, start + length) is timeseries.csv's row of
+        // t_s = start (results_folder.cc writes the row's t_s as its
+        // StartTimestamp).
+        const double wall = start + interval.start_s;
         const auto slot = static_cast<int64_t>(std::llround((wall - epoch) / interval_s));
         auto key = std::make_tuple(cell.first, cell.second, slot, interval.tag);
         auto it = merged_intervals.find(key);

@@ -46,12 +46,28 @@ grep -q '"start_at": "'"$start"'"' "$shard0/shard.json"
 # The merged folder is an ordinary results folder.
 "$sluice" compare "$whole" "$work/merged" > "$work/compare.txt"
 "$sluice" plot "$work/merged" > /dev/null
+# The shards' real time series, merged: the intervals' counts add up to the
+# merged report's totals, and to the shards' own rows.
+"$pyenv/bin/python" - "$work/merged" "$shard0" "$shard1" <<'PY'
+import csv, sys
+def rows(folder):
+    return list(csv.DictReader(open(folder + "/timeseries.csv")))
+merged, shards = rows(sys.argv[1]), [rows(f) for f in sys.argv[2:]]
+report = next(csv.DictReader(open(sys.argv[1] + "/report.csv")))
+for col, total in (("delivered", "delivered"), ("generated", "generated"), ("offered", "scheduled")):
+    got = sum(int(r[col]) for r in merged)
+    assert got == int(report[total]), f"timeseries {col} {got} != report.csv {total} {report[total]}"
+    assert got == sum(int(r[col]) for s in shards for r in s), f"timeseries {col}: not the shards' sum"
+assert any(r["latency.end_to_end.p99_ms"] for r in merged), "no interval latency in the merged series"
+print(f"merged timeseries.csv: {len(merged)} rows, counts add up")
+PY
 
 # timeseries.csv (per-interval rows, issue 10's format) when the shards
 # have one: rows lined up by wall-clock time, counts summed, maxima kept.
 for i in 0 1; do
   d=$(echo "$work/shard$i"/*/)
   cp -r "$d" "$work/ts$i"
+  rm -f "$work/ts$i"/*.intervals.hlog  # the fixture's latency columns alone
   {
     echo "cell,repetition,t_s,offered,generated,dropped,delivered,failed,backpressure,depth_max,depth_mean,latency.end_to_end.p99_ms,faults"
     echo "0,0,1,10$i,10$i,0,9$i,0,$i,1$i,0.5,2.$i,"
@@ -96,7 +112,8 @@ PY
 refuse "shard of" "$shard0" "$(edit "$shard1" shard.json 'd["count"] = 3')"
 refuse "scenario differs" "$shard0" "$(edit "$shard1" report.json 'd["scenario"]["seed"] = 43')"
 refuse "revision" "$shard0" "$(edit "$shard1" report.json 'd["environment"]["git_revision"] = "0000000"')"
-refuse "missing, but other shards have one" "$work/ts0" "$shard1"
-refuse "missing, but other shards have one" "$shard0" "$work/ts1"
+cp -r "$shard1" "$work/no-ts1" && rm "$work/no-ts1/timeseries.csv"
+refuse "missing, but other shards have one" "$work/ts0" "$work/no-ts1"
+refuse "missing, but other shards have one" "$work/no-ts1" "$work/ts0"
 refuse "apart" "$shard0" "$(edit "$shard1" shard.json 'd["started_unix_s"] += 2.5')"
 echo "shard merge: OK"
