@@ -101,6 +101,15 @@ TEST(Verify, ValueCarrierWithAClientPerWorker) {
   EXPECT_GE(r.wire_payload_bytes, r.delivered * 40);
 }
 
+// A replayed trace: lines of every length, copied from the replay arena
+// behind the identity (the value carrier's buffer grows to the longest).
+TEST(Verify, ReplayedLinesWithTheValueCarrier) {
+  const Scenario s = LoadFile(std::string(SLUICE_SCENARIOS_DIR) + "/bluesky-replay.yaml",
+                              {"duration=1s", "source.replay.speed=1000", "verify.carrier=value"});
+  Runner runner(RunOptions{});
+  ExpectExact(runner.RunCell(s, 0, 1, 0));
+}
+
 // Two cells on one Runner (one embedded cluster, a topic each): the second
 // cell's verifier reads only its own topic and identities.
 TEST(Verify, CellsOfOneRunAreToldApart) {
