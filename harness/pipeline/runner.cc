@@ -261,8 +261,8 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   result.effective_config = EffectiveConfig(clients.front()->handle());
   // verify: identities in the events, acknowledgements in a ledger, and a
   // consumer that reads the topic back from now on.
-  const Identity cell_identity{identity_run_, static_cast<uint16_t>(cell), static_cast<uint16_t>(repetition),
-                               0, 0, 0, 0};
+  const Identity cell_identity{identity_run_ + identity_runs_++, static_cast<uint16_t>(cell),
+                               static_cast<uint16_t>(repetition), 0, 0, 0, 0};
   std::unique_ptr<Verifier> verifier;
   if (scenario.verify.identity) {
     for (auto& c : clients) c->EnableLedger();

@@ -110,8 +110,12 @@ class Runner {
   uint64_t cell_sent_bytes_ = 0;     // by the last cell (RunPipeline)
   std::unique_ptr<const PayloadPool> payloads_;
   std::string payloads_key_;
-  // The run in every event's identity (verify.h): random per Runner.
+  // The run in every event's identity (verify.h): random per Runner, plus
+  // one per RunCell call, so that a cell run again on the same topic (the
+  // probes of rate: max on a real cluster) never takes an earlier run's
+  // messages for its own.
   const uint64_t identity_run_;
+  uint64_t identity_runs_ = 0;
 };
 
 // Reads VmHWM (peak RSS) from /proc/self/status and resets it through
