@@ -307,7 +307,8 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
         replay ? &replay_stream->arena() : nullptr));
     if (scenario.verify.identity) {
       Identity stamp = cell_identity;
-      stamp.producer = static_cast<uint32_t>(i);  // issue 15: the shard index goes in the high 16 bits
+      // The worker in the low 16 bits, the shard in the high 16: unique across shards.
+      stamp.producer = static_cast<uint32_t>(scenario.shard.index) << 16 | static_cast<uint32_t>(i);
       workers.back()->EnableIdentity(stamp, scenario.verify.carrier);
     }
   }
