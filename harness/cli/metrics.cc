@@ -94,6 +94,10 @@ MetricsExporter::MetricsExporter(int port, const std::string& scenario, const Sh
   s.interval_p99 = interval("end_to_end", "0.99");
   s.interval_max = interval("end_to_end", "1");
   s.interval_kafka_p99 = interval("kafka", "0.99");
+  // No value before the first interval ends.
+  for (prometheus::Gauge* g : {s.p99, s.interval_p50, s.interval_p99, s.interval_max, s.interval_kafka_p99}) {
+    g->Set(NAN);
+  }
   s.fault_family = &prometheus::BuildGauge()
                         .Name("sluice_fault_active")
                         .Help("1 while the fault action (faults: in the scenario) is active in the interval")

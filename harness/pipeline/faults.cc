@@ -35,6 +35,17 @@ std::string Quote(const std::string& s) {
   return out + "'";
 }
 
+// Sets the round-trip time of `brokers` (empty: every broker, -1 to the
+// mock) to `rtt_ns`; stops at the first error.
+rd_kafka_resp_err_t SetRtt(rd_kafka_mock_cluster_t* mock, const std::vector<int>& brokers, int64_t rtt_ns) {
+  const int ms = static_cast<int>(rtt_ns / 1'000'000);
+  if (brokers.empty()) return rd_kafka_mock_broker_set_rtt(mock, -1, ms);
+  for (int b : brokers) {
+    if (const rd_kafka_resp_err_t err = rd_kafka_mock_broker_set_rtt(mock, b, ms)) return err;
+  }
+  return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 }  // namespace
 
 std::string ActiveFaults(const std::vector<FaultSpec>& faults, double from_s, double to_s) {
@@ -167,18 +178,10 @@ void FaultInjector::Apply(size_t i) {
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
   const char* call = "";
   switch (f.action) {
-    case FaultAction::kRtt: {
+    case FaultAction::kRtt:
       call = "rd_kafka_mock_broker_set_rtt";
-      const int ms = static_cast<int>(f.rtt_ns / 1'000'000);
-      if (f.brokers.empty()) {
-        err = rd_kafka_mock_broker_set_rtt(target_.mock, -1, ms);
-      } else {
-        for (int b : f.brokers) {
-          if (!err) err = rd_kafka_mock_broker_set_rtt(target_.mock, b, ms);
-        }
-      }
+      err = SetRtt(target_.mock, f.brokers, f.rtt_ns);
       break;
-    }
     case FaultAction::kBrokerDown:
       call = "rd_kafka_mock_broker_set_down";
       err = rd_kafka_mock_broker_set_down(target_.mock, f.brokers.front());
@@ -228,18 +231,10 @@ void FaultInjector::Undo(size_t i) {
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
   const char* call = "";
   switch (f.action) {
-    case FaultAction::kRtt: {
+    case FaultAction::kRtt:
       call = "rd_kafka_mock_broker_set_rtt";
-      const int ms = static_cast<int>(target_.base_rtt_ns / 1'000'000);
-      if (f.brokers.empty()) {
-        err = rd_kafka_mock_broker_set_rtt(target_.mock, -1, ms);
-      } else {
-        for (int b : f.brokers) {
-          if (!err) err = rd_kafka_mock_broker_set_rtt(target_.mock, b, ms);
-        }
-      }
+      err = SetRtt(target_.mock, f.brokers, target_.base_rtt_ns);
       break;
-    }
     case FaultAction::kBrokerDown:
       call = "rd_kafka_mock_broker_set_up";
       err = rd_kafka_mock_broker_set_up(target_.mock, f.brokers.front());
