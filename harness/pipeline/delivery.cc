@@ -123,11 +123,6 @@ void ProducerClient::Listen() {
         const int64_t now = NowNs() - epoch_ns_.load(std::memory_order_relaxed);
         if (intervals != nullptr) intervals->Enter(now);
         while (const rd_kafka_message_t* m = rd_kafka_event_message_next(event)) OnDelivery(m, now);
-        if (now >= next_publish_ns_) {
-          counters_.live_p99_ns.store(counters_.end_to_end.ValueAtPercentile(99.0),
-                                      std::memory_order_relaxed);
-          next_publish_ns_ = now + 1'000'000'000;
-        }
         break;
       }
       case RD_KAFKA_EVENT_STATS:

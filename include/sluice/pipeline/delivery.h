@@ -58,7 +58,6 @@ struct DeliveryCounters {
   Counter wire_bytes;
   Counter wire_messages;
   Counter wire_payload_bytes;
-  std::atomic<int64_t> live_p99_ns{0};  // published about once a second
   ErrorCounts failed_by_code;
   std::unique_ptr<Counter[]> delivered_by_type;
   std::unique_ptr<Counter[]> failed_by_type;
@@ -164,7 +163,6 @@ class ProducerClient {
   bool sync_;
   std::atomic<bool> stop_listener_{false};
   std::thread listener_;
-  int64_t next_publish_ns_ = 0;
   int64_t statistics_interval_ms_ = 0;     // librdkafka's statistics.interval.ms
   std::atomic<int64_t> last_statistics_ns_{0};  // steady clock: when the latest statistics were made
   mutable std::mutex fatal_mu_;
