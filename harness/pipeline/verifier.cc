@@ -92,8 +92,8 @@ Verifier::Verifier(const Scenario& scenario, const std::string& bootstrap, const
     if (partitions_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (partitions_ == 0) throw KafkaSetupError("verifier: topic " + topic + " has no partitions: " + why);
-  position_.assign(static_cast<size_t>(partitions_), 0);
-  target_.assign(static_cast<size_t>(partitions_), 0);
+  position_ = std::make_unique<std::atomic<int64_t>[]>(static_cast<size_t>(partitions_));
+  for (int p = 0; p < partitions_; ++p) position_[static_cast<size_t>(p)].store(0);
 
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions_);
   for (int p = 0; p < partitions_; ++p) {
@@ -120,20 +120,9 @@ void Verifier::Start(int64_t epoch_ns) {
   thread_ = std::thread([this] { Read(); });
 }
 
-bool Verifier::AtEnd() const {
-  for (size_t p = 0; p < position_.size(); ++p) {
-    if (position_[p] < target_[p]) return false;
-  }
-  return true;
-}
-
 void Verifier::Read() {
   Identity identity;
   while (!stop_.load(std::memory_order_relaxed)) {
-    if (targets_set_.load(std::memory_order_acquire) && AtEnd()) {
-      reached_end_ = true;
-      break;
-    }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 50);
     if (m == nullptr) continue;
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -166,53 +155,69 @@ void Verifier::Read() {
       consume_.Record(now - identity.intended_ns);
     }
     if (m->partition >= 0 && m->partition < partitions_) {
-      int64_t& at = position_[static_cast<size_t>(m->partition)];
-      at = std::max(at, m->offset + 1);
+      std::atomic<int64_t>& at = position_[static_cast<size_t>(m->partition)];
+      if (m->offset + 1 > at.load(std::memory_order_relaxed)) at.store(m->offset + 1, std::memory_order_release);
     }
     rd_kafka_message_destroy(m);
   }
-  done_.store(true, std::memory_order_release);
 }
 
-void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns) {
-  const int64_t deadline = NowNs() + timeout_ns;
-  // The end offsets now, after the flush: what the consumer must reach.
-  for (int p = 0; p < partitions_; ++p) {
-    int64_t low = 0, high = 0;
-    if (Watermarks(rk_.get(), topic_, p, deadline, &low, &high)) {
-      target_[static_cast<size_t>(p)] = high;
-    } else {
-      ++errors_;
+bool Verifier::ReplicasSettled(int64_t deadline) {
+  KafkaTopic rkt(rd_kafka_topic_new(rk_.get(), topic_.c_str(), nullptr));
+  const rd_kafka_metadata_t* md = nullptr;
+  const int wait_ms = TimeoutMs(std::clamp<int64_t>(deadline - NowNs(), 1'000'000, 3'000'000'000));
+  if (rd_kafka_metadata(rk_.get(), 0, rkt.get(), &md, wait_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+  bool settled = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  auto listed = [md](int32_t id) {
+    for (int b = 0; b < md->broker_cnt; ++b) {
+      if (md->brokers[b].id == id) return true;
     }
-    // And past every acknowledged offset: with acks=1 a broker acknowledges
-    // what its followers may not have yet, and consumers see it only once
-    // they have (the high watermark); a follower that died stays in sync
-    // for replica.lag.time.max.ms and holds the watermark back meanwhile.
-    const auto& acked_offsets = acked.offsets(p).ranges();
-    if (!acked_offsets.empty()) {
-      target_[static_cast<size_t>(p)] =
-          std::max(target_[static_cast<size_t>(p)], static_cast<int64_t>(acked_offsets.back().hi));
+    return false;
+  };
+  for (int i = 0; settled && i < md->topics[0].partition_cnt; ++i) {
+    const rd_kafka_metadata_partition_t& p = md->topics[0].partitions[i];
+    if (p.leader < 0 || !listed(p.leader)) settled = false;
+    for (int r = 0; settled && r < p.replica_cnt; ++r) {
+      const int32_t id = p.replicas[r];
+      const bool in_sync = std::find(p.isrs, p.isrs + p.isr_cnt, id) != p.isrs + p.isr_cnt;
+      if (!in_sync && listed(id)) settled = false;  // alive and catching up
     }
   }
-  targets_set_.store(true, std::memory_order_release);
-  while (!done_.load(std::memory_order_acquire) && NowNs() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  rd_kafka_metadata_destroy(md);
+  return settled;
+}
+
+void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns, int64_t settle_ns) {
+  const int64_t deadline = NowNs() + timeout_ns;
+  std::vector<int64_t> highs(static_cast<size_t>(partitions_), -1);
+  int64_t still_since = 0;  // when the watermarks were last seen to move (0: not yet read)
+  while (NowNs() < deadline) {
+    bool at_end = true, moved = false, acked_above = false;
+    for (int p = 0; p < partitions_; ++p) {
+      const auto i = static_cast<size_t>(p);
+      int64_t low = 0, high = 0;
+      if (!Watermarks(rk_.get(), topic_, p, deadline, &low, &high)) {
+        at_end = false;
+        continue;
+      }
+      if (high != highs[i]) moved = true;
+      highs[i] = high;
+      if (position_[i].load(std::memory_order_acquire) < high) at_end = false;
+      const auto& acked_offsets = acked.offsets(p).ranges();
+      if (!acked_offsets.empty() && static_cast<int64_t>(acked_offsets.back().hi) > high) acked_above = true;
+    }
+    if (moved || still_since == 0) still_since = NowNs();
+    if (at_end) {
+      const int64_t needed = settle_ns == 0 ? 0 : acked_above ? std::max(settle_ns, kAckedSettleNs) : settle_ns;
+      if (NowNs() - still_since >= needed && (settle_ns == 0 || ReplicasSettled(deadline))) {
+        reached_end_ = true;
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(at_end ? 100 : 10));
   }
   stop_.store(true);
   if (thread_.joinable()) thread_.join();
-  if (!reached_end_) {
-    // Acknowledged offsets the log does not hold (a leader that died with
-    // them, acks=1 or 0) are never reached: the end is reached all the same
-    // when the consumer has read up to the high watermark now.
-    reached_end_ = true;
-    for (int p = 0; p < partitions_; ++p) {
-      int64_t low = 0, high = 0;
-      if (!Watermarks(rk_.get(), topic_, p, NowNs() + 10'000'000'000, &low, &high) ||
-          position_[static_cast<size_t>(p)] < high) {
-        reached_end_ = false;
-      }
-    }
-  }
   // The earliest offsets the broker still has: below them it dropped what
   // it held (retention; the embedded broker's truncation).
   std::vector<int64_t> lows(static_cast<size_t>(partitions_), 0);

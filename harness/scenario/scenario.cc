@@ -1003,7 +1003,7 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
     if (v.IsScalar()) {
       s.verify.identity = s.verify.consume = ReadBool(ctx, v, "verify");
     } else {
-      MapReader m(ctx, v, "verify", {"consume", "carrier", "timeout"});
+      MapReader m(ctx, v, "verify", {"consume", "carrier", "timeout", "settle"});
       s.verify.identity = true;
       s.verify.consume = m.Has("consume") ? ReadBool(ctx, m.Get("consume"), m.Key("consume")) : true;
       if (m.Has("carrier")) {
@@ -1013,6 +1013,9 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
       }
       if (m.Has("timeout")) {
         s.verify.timeout_ns = ReadDuration(ctx, m.Get("timeout"), m.Key("timeout"), 0, 3600e9);
+      }
+      if (m.Has("settle")) {
+        s.verify.settle_ns = ReadDuration(ctx, m.Get("settle"), m.Key("settle"), 0, 600e9);
       }
     }
   }

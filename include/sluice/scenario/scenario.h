@@ -255,6 +255,9 @@ struct VerifySpec {
   // After the flush, how long the consumer may take to reach the end
   // offsets (verify.timeout).
   int64_t timeout_ns = 30'000'000'000;
+  // How long a real cluster's log must stay still before the verifier
+  // trusts it has read everything (verify.settle; Verifier::Finish).
+  int64_t settle_ns = 1'000'000'000;
 };
 
 // One value of one swept key, e.g. producers.threads = 4.
