@@ -267,7 +267,7 @@ std::vector<Column> BuildColumns() {
     });
   }
   b.Text("verify.verdict",
-         "ok; failed (lost or corrupt > 0); inconclusive (truncated > 0, or the end offsets not reached in "
+         "ok; failed (lost or corrupt > 0); inconclusive (truncated > 0, or the log not settled within "
          "verify.timeout)",
          [](const CellResult& r) { return std::string(r.verify.Verdict()); });
   b.Maybe("verify.bytes_per_event", kBytes, 1, "bytes", 3, kLower,

@@ -163,7 +163,7 @@ void ConsoleReporter::ReportCell(const CellResult& r) {
                        " acknowledged events were dropped by the broker before they could be read "
                        "(truncated, below the low watermark): inconclusive there";
     }
-    if (!r.verify.reached_end) verify_notes_ += "; the end offsets were not reached within verify.timeout";
+    if (!r.verify.reached_end) verify_notes_ += "; the log did not settle within verify.timeout (what was read by then is counted)";
     verify_notes_ += "\n";
   }
   if (r.max_rate.searched) rate_notes_ += where + Parameters(r) + ": " + r.max_rate.note + "\n";

@@ -41,7 +41,7 @@ struct VerifyResult {
   // By type, in the order of CellResult::types (VerifyClassifier::by_type:
   // `lost` there counts truncated events too).
   std::vector<VerifyCounts> by_type;
-  bool reached_end = false;     // it read up to the end offsets seen after the flush
+  bool reached_end = false;     // it read the log up to its settled high watermarks (Verifier::Finish)
   uint64_t skipped_offsets = 0; // offsets the broker had dropped before they were read
   uint64_t errors = 0;          // consumer errors
   uint64_t memory_bytes = 0;    // held by the ledger and the classifier at the end
