@@ -772,7 +772,23 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
     }
     lines = std::move(common);
 
-    for (const auto& name : options.metrics.empty() ? DefaultCompareMetrics() : options.metrics) {
+    std::vector<std::string> names = options.metrics;
+    if (names.empty()) {
+      names = DefaultCompareMetrics();
+      // Reports of verified runs: the produce-to-consume latency too.
+      const std::string consume = "latency.consume.p99_ms";
+      const auto at = std::find(base.header.begin(), base.header.end(), consume);
+      if (at != base.header.end()) {
+        const auto col = static_cast<size_t>(at - base.header.begin());
+        for (const auto& row : base.rows) {
+          if (col < row.size() && !row[col].empty()) {
+            names.push_back(consume);
+            break;
+          }
+        }
+      }
+    }
+    for (const auto& name : names) {
       Metric m;
       m.name = name;
       m.column = ResolveMetric(name, base.header);

@@ -185,6 +185,9 @@ void AckLedger::Acked(uint32_t producer, uint16_t type, uint64_t seq, int32_t pa
   if (partition >= 0 && offset >= 0) {
     if (static_cast<size_t>(partition) >= offsets_.size()) offsets_.resize(static_cast<size_t>(partition) + 1);
     offsets_[static_cast<size_t>(partition)].Insert(static_cast<uint64_t>(offset));
+  } else if (partition >= 0) {
+    if (static_cast<size_t>(partition) >= unplaced_.size()) unplaced_.resize(static_cast<size_t>(partition) + 1);
+    ++unplaced_[static_cast<size_t>(partition)];
   }
 }
 
@@ -197,8 +200,15 @@ void AckLedger::Merge(const AckLedger& other) {
   for (size_t p = 0; p < other.offsets_.size(); ++p) {
     for (const SeqRanges::Range& r : other.offsets_[p].ranges()) offsets_[p].InsertRange(r.lo, r.hi);
   }
+  if (other.unplaced_.size() > unplaced_.size()) unplaced_.resize(other.unplaced_.size());
+  for (size_t p = 0; p < other.unplaced_.size(); ++p) unplaced_[p] += other.unplaced_[p];
   last_key_ = ~uint64_t{0};
   last_ = nullptr;
+}
+
+uint64_t AckLedger::unplaced(int32_t partition) const {
+  if (partition < 0 || static_cast<size_t>(partition) >= unplaced_.size()) return 0;
+  return unplaced_[static_cast<size_t>(partition)];
 }
 
 const SeqRanges& AckLedger::offsets(int32_t partition) const {
@@ -211,7 +221,7 @@ size_t AckLedger::MemoryBytes() const {
   // A std::map node: the pair plus about four pointers' worth of links.
   size_t bytes = streams_.size() * (sizeof(std::pair<const uint64_t, SeqRanges>) + 4 * sizeof(void*));
   for (const auto& [key, ranges] : streams_) bytes += ranges.MemoryBytes();
-  bytes += offsets_.capacity() * sizeof(SeqRanges);
+  bytes += offsets_.capacity() * sizeof(SeqRanges) + unplaced_.capacity() * sizeof(uint64_t);
   for (const SeqRanges& o : offsets_) bytes += o.MemoryBytes();
   return bytes;
 }
@@ -325,7 +335,10 @@ void VerifyClassifier::Finish(const AckLedger& acked, const std::vector<int64_t>
       }
     }
     dropped.InsertRange(static_cast<uint64_t>(next), limit);
-    truncated += acked.offsets(static_cast<int32_t>(p)).CountIn(dropped);
+    const uint64_t placed = acked.offsets(static_cast<int32_t>(p)).CountIn(dropped);
+    // acks=0: what the placed acknowledgements leave of the dropped offsets
+    // may have held events acknowledged without an offset.
+    truncated += placed + std::min(dropped.Count() - placed, acked.unplaced(static_cast<int32_t>(p)));
   }
   total_.truncated = std::min(truncated, missing);
   total_.lost = missing - total_.truncated;

@@ -149,7 +149,8 @@ struct CompareOptions {
 };
 
 // The default metrics: delivered_rate, dropped, latency.end_to_end.p50_ms,
-// latency.end_to_end.p99_ms, max_depth.
+// latency.end_to_end.p99_ms, max_depth; CompareCommand adds
+// latency.consume.p99_ms when the baseline has values of it (verify: runs).
 const std::vector<std::string>& DefaultCompareMetrics();
 
 // Runs the comparison; returns the exit code (0, 2 or 5).

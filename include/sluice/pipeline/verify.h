@@ -122,11 +122,14 @@ class AckLedger {
   const std::map<uint64_t, SeqRanges>& streams() const { return streams_; }
   // Acknowledged offsets of `partition` (empty when none are known).
   const SeqRanges& offsets(int32_t partition) const;
+  // Events acknowledged on `partition` without an offset (acks=0).
+  uint64_t unplaced(int32_t partition) const;
   size_t MemoryBytes() const;
 
  private:
   std::map<uint64_t, SeqRanges> streams_;  // by StreamKey
   std::vector<SeqRanges> offsets_;         // by partition
+  std::vector<uint64_t> unplaced_;         // by partition
   uint64_t last_key_ = ~uint64_t{0};
   SeqRanges* last_ = nullptr;              // streams_[last_key_]: std::map nodes do not move
 };
@@ -173,6 +176,13 @@ class VerifyClassifier {
   // Classifies against what was acknowledged. `low_watermarks[p]`: the
   // partition's earliest offset after the run (what the broker had dropped
   // lies below it). Call once.
+  //
+  // Truncated: acknowledged offsets the consumer never read below the low
+  // watermark. Events acknowledged without an offset (acks=0) cannot be
+  // placed: of a partition's unread offsets below its low watermark that no
+  // placed acknowledgement explains, as many as it has unplaced events
+  // count as truncated, the most the offsets allow; `lost` is then the
+  // least loss the evidence shows, and the verdict is inconclusive.
   void Finish(const AckLedger& acked, const std::vector<int64_t>& low_watermarks);
 
   const VerifyCounts& total() const { return total_; }

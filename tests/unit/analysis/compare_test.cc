@@ -481,5 +481,25 @@ TEST(CompareCommand, ComparesDifferentScenariosWithoutASweep) {
   EXPECT_TRUE(Contains(o.out, "+100.0%")) << o.out;
 }
 
+// Without --metrics: the defaults, and the consume latency of verified runs
+// (only those: an empty column would be a row of blanks).
+TEST(CompareCommand, DefaultMetricsAddTheConsumeLatencyOfVerifiedRuns) {
+  TempDir dir;
+  ScenarioPlan plan = Plan({"0"});
+  auto plain = Write(dir, "plain", plan, {Cell(plan, 0, 0, 0, 10)});
+  Outcome o = Compare({plain.string(), plain.string()});
+  ASSERT_EQ(o.code, 0) << o.err;
+  for (const std::string& m : DefaultCompareMetrics()) EXPECT_TRUE(Contains(o.out, m)) << m << "\n" << o.out;
+  EXPECT_FALSE(Contains(o.out, "latency.consume")) << o.out;
+
+  CellResult verified = Cell(plan, 0, 0, 0, 10);
+  verified.consume = std::make_shared<LatencyHistogram>();
+  verified.consume->Record(42'000'000);
+  auto read_back = Write(dir, "verified", plan, {verified});
+  o = Compare({read_back.string(), read_back.string()});
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(Contains(o.out, "latency.consume.p99_ms")) << o.out;
+}
+
 }  // namespace
 }  // namespace sluice

@@ -329,6 +329,41 @@ TEST(Classifier, APartitionNeverReadIsTruncatedBelowItsLowWatermark) {
   EXPECT_EQ(c.total().lost, 2u);
 }
 
+// acks=0: delivery reports carry no offset. Partition 0 held 10 events at
+// offsets 0..9 and the broker dropped 0..5 (low watermark 6); partition 1
+// held 4, of which one never reached the log (no truncation there).
+TEST(Classifier, WithoutOffsetsAtMostTheDroppedOffsetsCountAsTruncated) {
+  VerifyClassifier c(kRun, 3, 1, 1, true);
+  AckLedger acked;
+  for (uint64_t seq = 0; seq < 14; ++seq) acked.Acked(0, 0, seq, seq < 10 ? 0 : 1, -1001);  // RD_KAFKA_OFFSET_INVALID
+  EXPECT_EQ(acked.unplaced(0), 10u);
+  EXPECT_EQ(acked.unplaced(1), 4u);
+  EXPECT_TRUE(acked.offsets(0).ranges().empty());
+  for (uint64_t seq = 6; seq < 10; ++seq) Read(c, Make(0, 0, seq, 0, static_cast<int64_t>(seq)));
+  for (uint64_t seq : {10, 11, 13}) Read(c, Make(0, 0, seq, 1, static_cast<int64_t>(seq - 10)));
+  c.Finish(acked, {6, 0});
+  EXPECT_EQ(c.total().ok, 7u);
+  EXPECT_EQ(c.total().truncated, 6u);  // the 6 dropped offsets of partition 0
+  EXPECT_EQ(c.total().lost, 1u);       // what they cannot explain
+}
+
+// More unplaced events unread than dropped offsets: the rest is lost.
+TEST(Classifier, UnplacedEventsBeyondTheDroppedOffsetsAreLost) {
+  VerifyClassifier c(kRun, 3, 1, 1, true);
+  AckLedger acked, other;
+  for (uint64_t seq = 0; seq < 6; ++seq) acked.Acked(0, 0, seq, 0, -1);
+  for (uint64_t seq = 6; seq < 10; ++seq) other.Acked(1, 0, seq - 6, 0, -1);
+  acked.Merge(other);
+  EXPECT_EQ(acked.unplaced(0), 10u);
+  // The log held 8 of the 10 (offsets 0..7), dropped 0..2; 3..7 were read.
+  for (uint64_t seq = 3; seq < 6; ++seq) Read(c, Make(0, 0, seq, 0, static_cast<int64_t>(seq)));
+  for (uint64_t seq = 6; seq < 8; ++seq) Read(c, Make(1, 0, seq - 6, 0, static_cast<int64_t>(seq)));
+  c.Finish(acked, {3});
+  EXPECT_EQ(c.total().ok, 5u);
+  EXPECT_EQ(c.total().truncated, 3u);
+  EXPECT_EQ(c.total().lost, 2u);
+}
+
 TEST(AckLedger, MergesClients) {
   AckLedger a, b;
   for (uint64_t seq = 0; seq < 10; ++seq) a.Acked(0, 0, seq, 0, static_cast<int64_t>(seq));
