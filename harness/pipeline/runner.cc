@@ -467,6 +467,7 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   result.max_depth = sc.max_depth.Get();
   result.mean_depth = depth_samples ? depth_sum / depth_samples : 0;
   result.source_lag = std::make_shared<LatencyHistogram>(source.lag());
+  result.source_priority = source.priority_applied();
 
   // Per type: every slot the counters have, named afterwards.
   std::vector<TypeCounts> by_type(types);

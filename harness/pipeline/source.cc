@@ -1,9 +1,13 @@
 #include "sluice/pipeline/source.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/prctl.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <stdexcept>
 #include <thread>
@@ -226,6 +230,7 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, uint64_t se
       producer_token_(queue.MakeProducerToken()),
       consumer_token_(queue.MakeConsumerToken()),
       timing_(scenario.timing),
+      priority_(scenario.priority),
       release_interval_ns_(ReleaseInterval(ShardSource(scenario.source, scenario.shard).rate)),
       batch_(kMaxBatch) {}
 
@@ -239,6 +244,7 @@ Source::Source(const Scenario& scenario, BoundedQueue<Event>& queue, EventStream
       producer_token_(queue.MakeProducerToken()),
       consumer_token_(queue.MakeConsumerToken()),
       timing_(scenario.timing),
+      priority_(scenario.priority),
       release_interval_ns_(scenario.source_kind == SourceKind::kReplay
                                ? ReleaseInterval(0)
                                : ReleaseInterval(ShardSource(scenario.source, scenario.shard).rate)),
@@ -356,9 +362,12 @@ void Source::Run(int64_t epoch_ns, const std::atomic<bool>& stop) {
   const bool paced = stream_->paced();
   Event event;
   bool more = stream_->Next(&event);
-  const bool stopped = timing_ == SourceTiming::kSleep && paced
-                           ? RunSleeping(epoch_ns, stop, &event, &more)
-                           : RunSpinning(epoch_ns, stop, &event, &more);
+  const bool sleeping = timing_ == SourceTiming::kSleep && paced;
+  if (priority_ == SourcePriority::kRealtime && !sleeping) {
+    priority_applied_ = "normal: realtime needs sleep timing and a paced source";
+  }
+  const bool stopped =
+      sleeping ? RunSleeping(epoch_ns, stop, &event, &more) : RunSpinning(epoch_ns, stop, &event, &more);
   if (!stopped && paced) {
     // Count what the schedule still held: the events the run never got to.
     uint64_t unsent = 0;
@@ -482,11 +491,45 @@ size_t Source::HandBatch(size_t n, int64_t epoch_ns, const std::atomic<bool>& st
   return n;
 }
 
+namespace {
+
+// The calling thread's policy: SCHED_FIFO priority 1, or back to normal.
+// Returns 0 or the error (EPERM without root or CAP_SYS_NICE).
+int SetRealtime(bool on) {
+  sched_param param{};
+  param.sched_priority = on ? 1 : 0;
+  return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param);
+}
+
+}  // namespace
+
 bool Source::RunSleeping(int64_t epoch_ns, const std::atomic<bool>& stop, Event* next, bool* more) {
+  // source.priority: realtime, for as long as the source keeps to its
+  // schedule (it sleeps at least every kRealtimeBehindNs).
+  bool realtime = false;
+  if (priority_ == SourcePriority::kRealtime) {
+    const int err = SetRealtime(true);
+    realtime = err == 0;
+    priority_applied_ = realtime ? "realtime" : std::string("normal: realtime refused (") + std::strerror(err) + ")";
+  }
+  struct Restore {
+    bool& on;
+    ~Restore() {
+      if (on) SetRealtime(false);
+    }
+  } restore{realtime};
   Event& event = *next;
   int64_t now = NowNs() - epoch_ns;
   int64_t last_wake = now - release_interval_ns_;
+  int64_t last_sleep = now;
   while (*more && event.intended_ns < end_ns_) {
+    if (realtime && now - last_sleep > kRealtimeBehindNs) {
+      SetRealtime(false);
+      realtime = false;
+      char at[64];
+      std::snprintf(at, sizeof at, "realtime until %.3f s", static_cast<double>(now) / 1e9);
+      priority_applied_ = at;
+    }
     if (stop.load(std::memory_order_relaxed)) return true;
     if (now >= end_ns_ + kEndGraceNs) return false;  // behind at the end: the rest is unsent
     if (event.intended_ns > now) {
@@ -495,6 +538,7 @@ bool Source::RunSleeping(int64_t epoch_ns, const std::atomic<bool>& stop, Event*
       SleepUntil(epoch_ns + std::max(event.intended_ns, last_wake + release_interval_ns_));
       counters_.wakeups.Add();
       now = NowNs() - epoch_ns;
+      last_sleep = now;
       if (event.intended_ns <= now) last_wake = now;
       continue;
     }

@@ -237,6 +237,7 @@ Json CellJson(const CellResult& r) {
                   {"cpu_system_s", r.cpu_system_s},
                   {"peak_rss_bytes", r.peak_rss_bytes},
                   {"setup_s", r.setup_s}};
+  j["source_priority"] = r.source_priority;
   j["latency"] = {{"end_to_end", LatencyJson(r.end_to_end)},
                   {"queue_wait", LatencyJson(r.queue_wait)},
                   {"worker", LatencyJson(r.worker)},

@@ -60,6 +60,10 @@ const char* ToString(ArrivalKind kind) {
   return "?";
 }
 
+const char* ToString(SourcePriority priority) {
+  return priority == SourcePriority::kRealtime ? "realtime" : "normal";
+}
+
 const char* ToString(SourceTiming timing) {
   return timing == SourceTiming::kSpin ? "spin" : "sleep";
 }
@@ -922,7 +926,12 @@ Scenario ReadScenario(const Context& ctx, const YAML::Node& root,
   }
 
   {
-    MapReader src(ctx, top.Require("source"), "source", {"synthetic", "replay", "timing"});
+    MapReader src(ctx, top.Require("source"), "source", {"synthetic", "replay", "timing", "priority"});
+    if (src.Has("priority")) {
+      s.priority = ReadChoice<SourcePriority>(ctx, src.Get("priority"), "source.priority",
+                                              {{"normal", SourcePriority::kNormal},
+                                               {"realtime", SourcePriority::kRealtime}});
+    }
     if (src.Has("timing")) {
       s.timing = ReadChoice<SourceTiming>(ctx, src.Get("timing"), "source.timing",
                                           {{"sleep", SourceTiming::kSleep},

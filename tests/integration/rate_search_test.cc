@@ -25,13 +25,13 @@ namespace fs = std::filesystem;
 constexpr const char* kKnownCeiling = R"(name: max-rate
 seed: 7
 duration: 2s
-warmup: 500ms
+warmup: 300ms
 broker: { embedded: { brokers: 1, rtt: 50ms } }
 topic: { partitions: 3 }
 source:
   synthetic:
     rate: max
-    max_rate: { p99_below: 1s, probe: 1500ms, start: 1k/s, limit: 1M/s, max_probes: 16 }
+    max_rate: { p99_below: 1s, probe: 700ms, start: 1k/s, limit: 1M/s, max_probes: 16 }
     events:
       - { type: event, size: 200B }
 queue: { capacity: 2000 }

@@ -190,6 +190,8 @@ struct CellResult {
   std::shared_ptr<LatencyHistogram> worker;
   // The source's release lag: handed over to the queue minus intended time.
   std::shared_ptr<LatencyHistogram> source_lag;
+  // source.priority as it applied (Source::priority_applied()).
+  std::string source_priority = "normal";
   // With verify: intended time -> read back by the verifier, of the first
   // copy of each measured event (null without verify).
   std::shared_ptr<LatencyHistogram> consume;

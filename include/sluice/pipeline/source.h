@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sluice/core/bounded_queue.h"
@@ -253,6 +254,14 @@ class Source {
   const LatencyHistogram& lag() const { return lag_; }
   // The interval the sleeping pacer uses in this run.
   int64_t release_interval_ns() const { return release_interval_ns_; }
+  // source.priority as it applied, read after Run(): "normal";
+  // "realtime" (SCHED_FIFO 1 throughout); "realtime until T s" (the source
+  // fell behind its schedule for longer than kRealtimeBehindNs and went
+  // back to normal, so that a source that cannot sleep never holds a core
+  // the other threads cannot take); "normal: realtime refused (REASON)";
+  // "normal: realtime needs sleep timing".
+  const std::string& priority_applied() const { return priority_applied_; }
+  static constexpr int64_t kRealtimeBehindNs = 50'000'000;
 
  private:
   // Each returns with the stream positioned at the first event not handed
@@ -283,6 +292,8 @@ class Source {
   BoundedQueue<Event>::ConsumerToken consumer_token_;  // drop_oldest evicts
   int64_t deadline_abs_ns_ = 0;
   SourceTiming timing_;
+  SourcePriority priority_;
+  std::string priority_applied_ = "normal";
   int64_t release_interval_ns_;
   LatencyHistogram lag_;
   std::vector<Event> batch_;

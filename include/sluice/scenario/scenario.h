@@ -145,6 +145,13 @@ enum class SourceKind { kSynthetic, kReplay };
 // microsecond release, about a core of CPU whatever the rate).
 enum class SourceTiming { kSleep, kSpin };
 
+// The sleeping source thread's scheduling (source.priority, see source.h).
+// normal: like every other thread. realtime: SCHED_FIFO priority 1 while it
+// keeps to its schedule, where the system allows it (root or
+// CAP_SYS_NICE), so that its timer is served before the process's other
+// threads and the cluster's; otherwise, and for spin timing, normal.
+enum class SourcePriority { kNormal, kRealtime };
+
 // queued: source -> bounded queue -> producer workers (the harness under
 // test). direct: the source thread calls produce() itself, no queue and no
 // workers: the plain librdkafka loop (rdkafka_performance's shape, and the
@@ -293,6 +300,7 @@ struct Scenario {
   SourceKind source_kind = SourceKind::kSynthetic;
   ReplaySourceSpec replay;  // source_kind == kReplay
   SourceTiming timing = SourceTiming::kSleep;
+  SourcePriority priority = SourcePriority::kNormal;
   PipelineKind pipeline = PipelineKind::kQueued;
   QueueSpec queue;
   ProducerSpec producers;
@@ -365,6 +373,7 @@ const char* ToString(PayloadFormat format);
 const char* ToString(TimeFormat format);
 const char* ToString(BadLinePolicy policy);
 const char* ToString(SourceTiming timing);
+const char* ToString(SourcePriority priority);
 const char* ToString(FaultAction action);
 const char* ToString(IdentityCarrier carrier);
 

@@ -1,6 +1,8 @@
 #include "sluice/pipeline/source.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -794,6 +796,54 @@ TEST(SourceTest, SleepingPacerBlockCountsTheRestUnsent) {
   EXPECT_EQ(c.unsent.Get(), 10'000u - 100);
   EXPECT_EQ(c.blocked.Get(), 1u);
   EXPECT_EQ(Seqs(DrainEvents(queue)), Range(0, 100));
+}
+
+// source.priority: realtime. Where the system refuses SCHED_FIFO (no root
+// or CAP_SYS_NICE) the source says so and runs as normal; either way the
+// thread is back to normal after Run().
+TEST(SourceTest, RealtimePriorityAppliesWhileOnScheduleAndIsUndone) {
+  Scenario scenario = FastScenario(SourceTiming::kSleep);
+  scenario.priority = SourcePriority::kRealtime;
+  BoundedQueue<Event> queue(scenario.queue.capacity);
+  Source source(scenario, queue, scenario.seed);
+  RunSource(source, NowNs());
+  const std::string& applied = source.priority_applied();
+  EXPECT_TRUE(applied == "realtime" || applied.rfind("normal: realtime refused (", 0) == 0) << applied;
+  int policy = -1;
+  sched_param param{};
+  ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy, &param), 0);
+  EXPECT_EQ(policy, SCHED_OTHER);
+  EXPECT_EQ(source.counters().generated.Get(), 10'000u);
+}
+
+// A source that cannot keep to its schedule never sleeps: it goes back to
+// normal after Source::kRealtimeBehindNs, so that it never holds a core the
+// other threads cannot take.
+TEST(SourceTest, RealtimePriorityEndsWhenTheSourceFallsBehind) {
+  Scenario scenario = PacerScenario(WhenFull::kDropNewest);
+  scenario.source.rate = 1e8;
+  scenario.warmup_ns = 0;
+  scenario.duration_ns = 100 * kMs;
+  scenario.priority = SourcePriority::kRealtime;
+  BoundedQueue<Event> queue(kRunCapacity);
+  Source source(scenario, queue, scenario.seed);
+  RunSource(source, NowNs());
+  const std::string& applied = source.priority_applied();
+  if (applied.rfind("normal: realtime refused (", 0) == 0) GTEST_SKIP() << applied;
+  EXPECT_EQ(applied.rfind("realtime until 0.", 0), 0u) << applied;
+  int policy = -1;
+  sched_param param{};
+  ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy, &param), 0);
+  EXPECT_EQ(policy, SCHED_OTHER);
+}
+
+TEST(SourceTest, RealtimePriorityNeedsSleepTiming) {
+  Scenario scenario = FastScenario(SourceTiming::kSpin);
+  scenario.priority = SourcePriority::kRealtime;
+  BoundedQueue<Event> queue(scenario.queue.capacity);
+  Source source(scenario, queue, scenario.seed);
+  RunSource(source, NowNs());
+  EXPECT_EQ(source.priority_applied(), "normal: realtime needs sleep timing and a paced source");
 }
 
 // Run() returns soon after `stop` at an absurd rate, in both timings and
