@@ -264,7 +264,9 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   const Identity cell_identity{identity_run_ + identity_runs_++, static_cast<uint16_t>(cell),
                                static_cast<uint16_t>(repetition), 0, 0, 0, 0};
   std::unique_ptr<Verifier> verifier;
-  if (scenario.verify.identity) {
+  // The ledger is what the verifier reads against: without a consumer
+  // (verify.consume: false) the identity travels and nothing is kept.
+  if (scenario.verify.identity && scenario.verify.consume) {
     for (auto& c : clients) c->EnableLedger();
   }
   if (scenario.verify.consume) {
