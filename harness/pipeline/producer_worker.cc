@@ -31,15 +31,14 @@ ProducerWorker::ProducerWorker(int index, const Scenario& scenario, BoundedQueue
       // the backlog from the queue (and from its when-full policy).
       batch_(sync_ ? 1 : static_cast<size_t>(scenario.producers.dequeue_batch)),
       counters_(scenario.type_slots()) {
-  if (payloads_.documents() != nullptr) {
-    size_t largest = 1;
+  if (replay_ == nullptr) {
     for (const auto& t : scenario.source.events) {
-      largest = std::max<size_t>(largest, static_cast<size_t>(t.size.kind == SizeDistribution::Kind::kFixed
-                                                                  ? t.size.fixed
-                                                                  : t.size.max));
+      largest_ = std::max<size_t>(largest_, static_cast<size_t>(t.size.kind == SizeDistribution::Kind::kFixed
+                                                                    ? t.size.fixed
+                                                                    : t.size.max));
     }
-    scratch_.resize(largest);
   }
+  if (payloads_.documents() != nullptr) scratch_.resize(std::max<size_t>(largest_, 1));
 }
 
 void ProducerWorker::EnableIdentity(const Identity& stamp, IdentityCarrier carrier) {
@@ -51,6 +50,10 @@ void ProducerWorker::EnableIdentity(const Identity& stamp, IdentityCarrier carri
   next_seq_.assign(256, 0);
   if (carrier == IdentityCarrier::kValue) {
     prefix_ = kIdentityBytes;
+    // Identity and payload composed in the message's slot, which librdkafka
+    // takes without a copy; a replay (lines of any length) or a pool too
+    // large for it copies through scratch_ instead.
+    values_in_slots_ = largest_ > 0 && in_flight_.ReserveValues(prefix_ + largest_);
     // Documents are composed after the prefix; other payloads are copied
     // there (the buffer grows to the largest one, then stays).
     if (!scratch_.empty()) scratch_.resize(scratch_.size() + prefix_);
@@ -145,7 +148,14 @@ void ProducerWorker::ProduceBytes(const Event& event, int64_t taken_ns, void* pa
     id.intended_ns = event.intended_ns;
     slot->producer = id.producer;
     slot->seq = id.seq;
-    if (carrier_ == IdentityCarrier::kValue) {
+    if (carrier_ == IdentityCarrier::kValue && values_in_slots_ && event.size <= largest_) {
+      char* composed = in_flight_.Value(slot);
+      std::memcpy(composed + prefix_, payload, event.size);
+      EncodeIdentity(id, composed + prefix_, event.size, reinterpret_cast<unsigned char*>(composed));
+      value = composed;
+      value_len = prefix_ + event.size;
+      msgflags = 0;  // the slot holds it until the delivery report
+    } else if (carrier_ == IdentityCarrier::kValue) {
       char* after = scratch_.data() + prefix_;
       if (payload != after) {
         if (scratch_.size() < prefix_ + event.size) scratch_.resize(prefix_ + event.size);

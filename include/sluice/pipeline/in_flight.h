@@ -91,6 +91,24 @@ class InFlightPool {
 
   size_t capacity() const { return capacity_; }
 
+  // Optional: `stride` bytes of value per slot, for messages whose value
+  // sluice composes (the identity carried in front of the value): the slot
+  // outlives its message until the delivery report, so librdkafka can take
+  // the value without a copy (msgflags 0). Reserved, not touched, like the
+  // slots. False, and nothing reserved, when capacity x stride would pass
+  // kMaxValueBytes. Call at set-up, before the first Acquire(); throws
+  // std::bad_alloc.
+  static constexpr size_t kMaxValueBytes = size_t{256} << 20;
+  bool ReserveValues(size_t stride) {
+    if (stride == 0 || stride > kMaxValueBytes / capacity_) return false;
+    values_.reset(new char[capacity_ * stride]);
+    stride_ = stride;
+    return true;
+  }
+  // `slot`'s value bytes (ReserveValues() returned true).
+  char* Value(const InFlight* slot) { return values_.get() + static_cast<size_t>(slot - slots_.get()) * stride_; }
+  size_t value_stride() const { return stride_; }
+
  private:
   const size_t capacity_;
   const size_t mask_;                  // ring size - 1 (a power of two >= capacity)
@@ -101,6 +119,8 @@ class InFlightPool {
   uint64_t tail_cache_ = 0;                          // its last look at freed_tail_
   size_t fresh_ = 0;                                 // slots never handed out start here
   InFlight* unused_ = nullptr;                       // see Unuse()
+  std::unique_ptr<char[]> values_;                   // ReserveValues(): not touched until used
+  size_t stride_ = 0;
 };
 
 }  // namespace sluice

@@ -107,6 +107,8 @@ class ProducerWorker : public EventSink {
   const PayloadPool& payloads_;
   WorkerControl& control_;
   ReplayArena* replay_;
+  size_t largest_ = 0;             // the largest synthetic event, bytes (0: a replay)
+  bool values_in_slots_ = false;   // the value carrier composes into in_flight_'s slots
   InFlightPool& in_flight_;  // this worker's slots, in its client
   std::vector<char> scratch_;  // composed synthetic documents
   std::vector<Event> batch_;
