@@ -798,6 +798,12 @@ TEST(SourceTest, SleepingPacerBlockCountsTheRestUnsent) {
   EXPECT_EQ(Seqs(DrainEvents(queue)), Range(0, 100));
 }
 
+int CallingThreadPolicy() {
+  int policy = -1;
+  sched_param param{};
+  return pthread_getschedparam(pthread_self(), &policy, &param) == 0 ? policy : -1;
+}
+
 // source.priority: realtime. Where the system refuses SCHED_FIFO (no root
 // or CAP_SYS_NICE) the source says so and runs as normal; either way the
 // thread is back to normal after Run().
@@ -809,10 +815,7 @@ TEST(SourceTest, RealtimePriorityAppliesWhileOnScheduleAndIsUndone) {
   RunSource(source, NowNs());
   const std::string& applied = source.priority_applied();
   EXPECT_TRUE(applied == "realtime" || applied.rfind("normal: realtime refused (", 0) == 0) << applied;
-  int policy = -1;
-  sched_param param{};
-  ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy, &param), 0);
-  EXPECT_EQ(policy, SCHED_OTHER);
+  EXPECT_EQ(CallingThreadPolicy(), SCHED_OTHER);
   EXPECT_EQ(source.counters().generated.Get(), 10'000u);
 }
 
@@ -831,10 +834,7 @@ TEST(SourceTest, RealtimePriorityEndsWhenTheSourceFallsBehind) {
   const std::string& applied = source.priority_applied();
   if (applied.rfind("normal: realtime refused (", 0) == 0) GTEST_SKIP() << applied;
   EXPECT_EQ(applied.rfind("realtime until 0.", 0), 0u) << applied;
-  int policy = -1;
-  sched_param param{};
-  ASSERT_EQ(pthread_getschedparam(pthread_self(), &policy, &param), 0);
-  EXPECT_EQ(policy, SCHED_OTHER);
+  EXPECT_EQ(CallingThreadPolicy(), SCHED_OTHER);
 }
 
 TEST(SourceTest, RealtimePriorityNeedsSleepTiming) {
