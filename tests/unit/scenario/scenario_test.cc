@@ -432,5 +432,20 @@ TEST_F(VerifyKey, BadValuesNameTheKeyAndLine) {
   EXPECT_NE(e.message().find("did you mean 'carrier'"), std::string::npos) << e.what();
 }
 
+TEST_F(ScenarioFile, SourcePriorityIsNormalUnlessSetToRealtime) {
+  EXPECT_EQ(LoadPlan(Write(kValid), {}).cells[0].priority, SourcePriority::kNormal);
+  EXPECT_EQ(LoadPlan(Write(kValid), {"source.priority=realtime"}).cells[0].priority, SourcePriority::kRealtime);
+  ScenarioError e = ErrorOf(Replace(kValid, "source:\n", "source:\n  priority: high\n"));
+  EXPECT_EQ(e.key(), "source.priority");
+  EXPECT_EQ(e.where().line, 9);
+  EXPECT_NE(e.message().find("normal | realtime"), std::string::npos) << e.what();
+}
+
+TEST_F(ScenarioFile, VerifySettleIsADuration) {
+  EXPECT_EQ(LoadPlan(Write(kValid), {"verify.settle=3s"}).cells[0].verify.settle_ns, 3'000'000'000);
+  ScenarioError e = ErrorOf(kValid + std::string("verify: { settle: soon }\n"));
+  EXPECT_EQ(e.key(), "verify.settle");
+}
+
 }  // namespace
 }  // namespace sluice
