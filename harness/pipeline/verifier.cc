@@ -191,7 +191,20 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns, int64_t settle
   const int64_t deadline = NowNs() + timeout_ns;
   std::vector<int64_t> highs(static_cast<size_t>(partitions_), -1);
   int64_t still_since = 0;  // when the watermarks were last seen to move (0: not yet read)
+  auto behind_known = [&] {  // still reading up to watermarks already seen
+    for (int p = 0; p < partitions_; ++p) {
+      const auto i = static_cast<size_t>(p);
+      if (highs[i] >= 0 && position_[i].load(std::memory_order_acquire) < highs[i]) return true;
+    }
+    return false;
+  };
   while (NowNs() < deadline) {
+    // Ask the brokers again only once the consumer has caught up with what
+    // they said last (watermarks only grow).
+    if (behind_known()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     bool at_end = true, moved = false, acked_above = false;
     for (int p = 0; p < partitions_; ++p) {
       const auto i = static_cast<size_t>(p);
