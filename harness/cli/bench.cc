@@ -423,10 +423,13 @@ int BenchCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
       queued.push_back(q.delivered_rate);
       ratios.push_back(q.delivered_rate / d.delivered_rate);
       // The identity's bytes against its work: bytes on the wire per second
-      // (librdkafka's tx_bytes, every request), on against off.
-      if (identity && d.wire_bytes > 0 && q.wire_bytes > 0 && d.duration_s > 0 && q.duration_s > 0) {
-        wire_ratios.push_back((static_cast<double>(q.wire_bytes) / q.duration_s) /
-                              (static_cast<double>(d.wire_bytes) / d.duration_s));
+      // of the window, on against off, as the delivered rate times the bytes
+      // per message sent (librdkafka's tx_bytes / txmsgs over the cell, a
+      // ratio that does not depend on the period).
+      if (identity && d.wire_messages > 0 && q.wire_messages > 0) {
+        const double d_per = static_cast<double>(d.wire_bytes) / static_cast<double>(d.wire_messages);
+        const double q_per = static_cast<double>(q.wire_bytes) / static_cast<double>(q.wire_messages);
+        wire_ratios.push_back((q.delivered_rate * q_per) / (d.delivered_rate * d_per));
       }
     }
     if (!wire_ratios.empty()) {

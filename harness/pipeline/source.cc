@@ -493,12 +493,23 @@ size_t Source::HandBatch(size_t n, int64_t epoch_ns, const std::atomic<bool>& st
 
 namespace {
 
-// The calling thread's policy: SCHED_FIFO priority 1, or back to normal.
-// Returns 0 or the error (EPERM without root or CAP_SYS_NICE).
-int SetRealtime(bool on) {
+// The calling thread's scheduling: its policy and parameters.
+struct Scheduling {
+  int policy = SCHED_OTHER;
   sched_param param{};
-  param.sched_priority = on ? 1 : 0;
-  return pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param);
+};
+Scheduling CurrentScheduling() {
+  Scheduling s;
+  if (pthread_getschedparam(pthread_self(), &s.policy, &s.param) != 0) s = Scheduling{};
+  return s;
+}
+// Returns 0 or the error (EPERM without root or CAP_SYS_NICE).
+int SetScheduling(const Scheduling& s) { return pthread_setschedparam(pthread_self(), s.policy, &s.param); }
+Scheduling Realtime() {
+  Scheduling s;
+  s.policy = SCHED_FIFO;
+  s.param.sched_priority = 1;
+  return s;
 }
 
 }  // namespace
@@ -506,25 +517,27 @@ int SetRealtime(bool on) {
 bool Source::RunSleeping(int64_t epoch_ns, const std::atomic<bool>& stop, Event* next, bool* more) {
   // source.priority: realtime, for as long as the source keeps to its
   // schedule (it sleeps at least every kRealtimeBehindNs).
+  const Scheduling original = CurrentScheduling();
   bool realtime = false;
   if (priority_ == SourcePriority::kRealtime) {
-    const int err = SetRealtime(true);
+    const int err = SetScheduling(Realtime());
     realtime = err == 0;
     priority_applied_ = realtime ? "realtime" : std::string("normal: realtime refused (") + std::strerror(err) + ")";
   }
   struct Restore {
     bool& on;
+    const Scheduling& original;
     ~Restore() {
-      if (on) SetRealtime(false);
+      if (on) SetScheduling(original);
     }
-  } restore{realtime};
+  } restore{realtime, original};
   Event& event = *next;
   int64_t now = NowNs() - epoch_ns;
   int64_t last_wake = now - release_interval_ns_;
-  int64_t last_sleep = now;
   while (*more && event.intended_ns < end_ns_) {
-    if (realtime && now - last_sleep > kRealtimeBehindNs) {
-      SetRealtime(false);
+    // Behind: the next event is due more than kRealtimeBehindNs ago.
+    if (realtime && now - event.intended_ns > kRealtimeBehindNs) {
+      SetScheduling(original);
       realtime = false;
       char at[64];
       std::snprintf(at, sizeof at, "realtime until %.3f s", static_cast<double>(now) / 1e9);
@@ -538,7 +551,6 @@ bool Source::RunSleeping(int64_t epoch_ns, const std::atomic<bool>& stop, Event*
       SleepUntil(epoch_ns + std::max(event.intended_ns, last_wake + release_interval_ns_));
       counters_.wakeups.Add();
       now = NowNs() - epoch_ns;
-      last_sleep = now;
       if (event.intended_ns <= now) last_wake = now;
       continue;
     }

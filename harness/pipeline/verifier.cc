@@ -104,6 +104,15 @@ Verifier::Verifier(const Scenario& scenario, const std::string& bootstrap, const
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw KafkaSetupError(std::string("verifier: cannot assign ") + topic + ": " + rd_kafka_err2str(err));
   }
+  // Where each partition ended before the cell: older offsets are someone
+  // else's (a reused topic), never this cell's truncation.
+  starts_.assign(static_cast<size_t>(partitions_), 0);
+  for (int p = 0; p < partitions_; ++p) {
+    int64_t low = 0, high = 0;
+    if (Watermarks(rk_.get(), topic, p, NowNs() + scenario.broker.connect_timeout_ns, &low, &high)) {
+      starts_[static_cast<size_t>(p)] = high;
+    }
+  }
 }
 
 Verifier::~Verifier() {
@@ -191,20 +200,26 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns, int64_t settle
   const int64_t deadline = NowNs() + timeout_ns;
   std::vector<int64_t> highs(static_cast<size_t>(partitions_), -1);
   int64_t still_since = 0;  // when the watermarks were last seen to move (0: not yet read)
+  std::vector<int64_t> lows(static_cast<size_t>(partitions_), 0);
+  // Read up to partition i: at its high watermark, or nothing left there
+  // (the log's start is its end: everything was deleted).
+  auto done = [&](size_t i) { return position_[i].load(std::memory_order_acquire) >= highs[i] || lows[i] >= highs[i]; };
   auto behind_known = [&] {  // still reading up to watermarks already seen
-    for (int p = 0; p < partitions_; ++p) {
-      const auto i = static_cast<size_t>(p);
-      if (highs[i] >= 0 && position_[i].load(std::memory_order_acquire) < highs[i]) return true;
+    for (size_t i = 0; i < highs.size(); ++i) {
+      if (highs[i] >= 0 && !done(i)) return true;
     }
     return false;
   };
+  int64_t asked = 0;
   while (NowNs() < deadline) {
-    // Ask the brokers again only once the consumer has caught up with what
-    // they said last (watermarks only grow).
-    if (behind_known()) {
+    // While the consumer catches up with what the brokers said last, ask
+    // them again only every second (watermarks grow, except after an
+    // unclean leader election).
+    if (behind_known() && NowNs() - asked < 1'000'000'000) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
+    asked = NowNs();
     bool at_end = true, moved = false, acked_above = false;
     for (int p = 0; p < partitions_; ++p) {
       const auto i = static_cast<size_t>(p);
@@ -215,7 +230,8 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns, int64_t settle
       }
       if (high != highs[i]) moved = true;
       highs[i] = high;
-      if (position_[i].load(std::memory_order_acquire) < high) at_end = false;
+      lows[i] = low;
+      if (!done(i)) at_end = false;
       const auto& acked_offsets = acked.offsets(p).ranges();
       if (!acked_offsets.empty() && static_cast<int64_t>(acked_offsets.back().hi) > high) acked_above = true;
     }
@@ -233,16 +249,16 @@ void Verifier::Finish(const AckLedger& acked, int64_t timeout_ns, int64_t settle
   if (thread_.joinable()) thread_.join();
   // The earliest offsets the broker still has: below them it dropped what
   // it held (retention; the embedded broker's truncation).
-  std::vector<int64_t> lows(static_cast<size_t>(partitions_), 0);
+  std::vector<int64_t> final_lows(static_cast<size_t>(partitions_), 0);
   for (int p = 0; p < partitions_; ++p) {
     int64_t low = 0, high = 0;
     if (Watermarks(rk_.get(), topic_, p, NowNs() + 10'000'000'000, &low, &high)) {
-      lows[static_cast<size_t>(p)] = low;
+      final_lows[static_cast<size_t>(p)] = low;
     } else {
       ++errors_;
     }
   }
-  classifier_.Finish(acked, lows);
+  classifier_.Finish(acked, final_lows, starts_);
 }
 
 }  // namespace sluice

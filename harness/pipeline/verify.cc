@@ -285,10 +285,14 @@ ReadClass VerifyClassifier::OnMessage(const void* identity, size_t identity_len,
     if (of_type != nullptr) ++of_type->reordered;
   }
   highest = std::max(highest, out->seq);
+  if (partition >= 0 && static_cast<size_t>(partition) < partitions_.size()) {
+    ++partitions_[static_cast<size_t>(partition)].first_reads;
+  }
   return ReadClass::kFirst;
 }
 
-void VerifyClassifier::Finish(const AckLedger& acked, const std::vector<int64_t>& low_watermarks) {
+void VerifyClassifier::Finish(const AckLedger& acked, const std::vector<int64_t>& low_watermarks,
+                              const std::vector<int64_t>& start_offsets) {
   static const SeqRanges kNone;
   uint64_t missing = 0;  // acknowledged, never read
   auto classify = [&](uint64_t key, const SeqRanges& a, const SeqRanges& r) {
@@ -337,8 +341,16 @@ void VerifyClassifier::Finish(const AckLedger& acked, const std::vector<int64_t>
     dropped.InsertRange(static_cast<uint64_t>(next), limit);
     const uint64_t placed = acked.offsets(static_cast<int32_t>(p)).CountIn(dropped);
     // acks=0: what the placed acknowledgements leave of the dropped offsets
-    // may have held events acknowledged without an offset.
-    truncated += placed + std::min(dropped.Count() - placed, acked.unplaced(static_cast<int32_t>(p)));
+    // since the cell began may have held its events acknowledged without an
+    // offset and not read.
+    const int64_t start = p < start_offsets.size() ? std::max<int64_t>(start_offsets[p], 0) : 0;
+    SeqRanges before;
+    before.InsertRange(0, static_cast<uint64_t>(start));
+    const uint64_t ours = dropped.Count() - std::min(dropped.Count(), before.CountIn(dropped));
+    const uint64_t unplaced = acked.unplaced(static_cast<int32_t>(p));
+    const uint64_t read_here = p < partitions_.size() ? partitions_[p].first_reads : 0;
+    const uint64_t unread_unplaced = unplaced - std::min(unplaced, read_here);
+    truncated += placed + std::min(ours - std::min(ours, placed), unread_unplaced);
   }
   total_.truncated = std::min(truncated, missing);
   total_.lost = missing - total_.truncated;

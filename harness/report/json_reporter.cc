@@ -222,7 +222,7 @@ Json CellJson(const CellResult& r) {
                      {"delivered_mbps", r.delivered_mbps},
                      {"measured_delivered", r.measured_delivered}};
   j["source"] = {{"late", r.late}, {"blocked", r.blocked}, {"max_lag_ns", r.max_lag_ns},
-                 {"mean_lag_ns", r.mean_lag_ns}};
+                 {"mean_lag_ns", r.mean_lag_ns}, {"priority", r.source_priority}};
   j["queue"] = {{"max_depth", r.max_depth},
                 {"mean_depth", r.mean_depth},
                 {"depth_growth", r.depth_growth},
@@ -237,7 +237,6 @@ Json CellJson(const CellResult& r) {
                   {"cpu_system_s", r.cpu_system_s},
                   {"peak_rss_bytes", r.peak_rss_bytes},
                   {"setup_s", r.setup_s}};
-  j["source_priority"] = r.source_priority;
   j["latency"] = {{"end_to_end", LatencyJson(r.end_to_end)},
                   {"queue_wait", LatencyJson(r.queue_wait)},
                   {"worker", LatencyJson(r.worker)},

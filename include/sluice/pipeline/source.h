@@ -255,11 +255,14 @@ class Source {
   // The interval the sleeping pacer uses in this run.
   int64_t release_interval_ns() const { return release_interval_ns_; }
   // source.priority as it applied, read after Run(): "normal";
-  // "realtime" (SCHED_FIFO 1 throughout); "realtime until T s" (the source
-  // fell behind its schedule for longer than kRealtimeBehindNs and went
-  // back to normal, so that a source that cannot sleep never holds a core
-  // the other threads cannot take); "normal: realtime refused (REASON)";
-  // "normal: realtime needs sleep timing".
+  // "realtime" (SCHED_FIFO 1 throughout); "realtime until T s" (an event
+  // was due more than kRealtimeBehindNs ago: the source fell behind its
+  // schedule, or waited for room under when_full: block, and went back to
+  // the thread's own scheduling for the rest of the run, so that a source
+  // that cannot keep up never holds a core the other threads cannot take);
+  // "normal: realtime refused (REASON)"; "normal: realtime needs sleep
+  // timing and a paced source". With pipeline: direct the source thread
+  // also produces, realtime too.
   const std::string& priority_applied() const { return priority_applied_; }
   static constexpr int64_t kRealtimeBehindNs = 50'000'000;
 

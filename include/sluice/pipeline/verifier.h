@@ -1,5 +1,5 @@
 // Verifier: a librdkafka consumer that reads a cell's topic back while the
-// cell runs, and after the flush until the end offsets seen then, feeding
+// cell runs, and after the flush until the log has settled (Finish()), feeding
 // every message to a VerifyClassifier (verify.h) and recording each event's
 // consume latency (intended time -> read by the verifier; what the
 // OpenMessaging Benchmark calls end-to-end latency).
@@ -61,11 +61,14 @@ class Verifier {
   // while followers catch up: with acks=0 or 1 the flush returns before
   // that (a run read 14,514 of the 17,910 messages a later consumer read).
   // While an acknowledged offset lies above the watermark the log must stay
-  // still for kAckedSettleNs instead (longer than Kafka's default broker
-  // session time-out, 9 s): a follower that died holds the watermark back
-  // until it is fenced, and a leader that died with acknowledged offsets
-  // (acks=1 or 0) loses them for good. `settle_ns` 0 (the embedded broker,
-  // whose watermark is its log end) ends as soon as the consumer is there.
+  // still for max(settle_ns, kAckedSettleNs) instead (longer than the
+  // default broker session time-out of a KRaft cluster, 9 s; a ZooKeeper
+  // cluster's session is 18 s: raise verify.settle there): a follower that
+  // died holds the watermark back until it is fenced, and a leader that died
+  // with offsets it acknowledged (acks=1; acks=0 reports carry none) loses
+  // them for good. `settle_ns` 0 (the embedded broker, whose watermark is its
+  // log end) ends as soon as the consumer is there, without looking at the
+  // replicas or waiting for acknowledged offsets.
   //
   // What is not seen: a follower that died less than a session time-out
   // before the end, with acks=0, holds the watermark still for longer than
@@ -98,6 +101,7 @@ class Verifier {
   // By partition: the offset after the last one read (written by the
   // consumer thread, read by Finish).
   std::unique_ptr<std::atomic<int64_t>[]> position_;
+  std::vector<int64_t> starts_;  // by partition: its high watermark when the cell began
   std::atomic<bool> stop_{false};
   bool reached_end_ = false;
   uint64_t errors_ = 0;

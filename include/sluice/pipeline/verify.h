@@ -179,11 +179,16 @@ class VerifyClassifier {
   //
   // Truncated: acknowledged offsets the consumer never read below the low
   // watermark. Events acknowledged without an offset (acks=0) cannot be
-  // placed: of a partition's unread offsets below its low watermark that no
-  // placed acknowledgement explains, as many as it has unplaced events
-  // count as truncated, the most the offsets allow; `lost` is then the
-  // least loss the evidence shows, and the verdict is inconclusive.
-  void Finish(const AckLedger& acked, const std::vector<int64_t>& low_watermarks);
+  // placed: of a partition's unread offsets below its low watermark (and
+  // from the cell's start offset on) that no placed acknowledgement
+  // explains, as many as it has unplaced events not read there count as
+  // truncated, the most the offsets allow; `lost` is then the least loss
+  // the evidence shows, and the verdict is inconclusive.
+  // `start_offsets[p]`, when given: the partition's end when the cell
+  // began; what lies below it is older (another run's, another shard's)
+  // and never this cell's truncation.
+  void Finish(const AckLedger& acked, const std::vector<int64_t>& low_watermarks,
+              const std::vector<int64_t>& start_offsets = {});
 
   const VerifyCounts& total() const { return total_; }
   // By event type slot; `lost` there is every acknowledged event never
@@ -201,6 +206,7 @@ class VerifyClassifier {
   struct Partition {
     int64_t next = 0;     // the offset after the last one read
     SeqRanges unread;     // offsets skipped over: gaps in what was read
+    uint64_t first_reads = 0;  // this cell's events read here (first copies)
   };
 
   const uint64_t run_;

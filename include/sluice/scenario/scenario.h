@@ -259,8 +259,8 @@ struct VerifySpec {
   bool identity = false;  // events carry their identity (on with verify)
   bool consume = false;   // a consumer reads the topic back (verify.consume, default true)
   IdentityCarrier carrier = IdentityCarrier::kHeaders;  // verify.carrier: headers or value
-  // After the flush, how long the consumer may take to reach the end
-  // offsets (verify.timeout).
+  // After the flush, how long the consumer may take until the log has
+  // settled (verify.timeout; Verifier::Finish).
   int64_t timeout_ns = 30'000'000'000;
   // How long a real cluster's log must stay still before the verifier
   // trusts it has read everything (verify.settle; Verifier::Finish).

@@ -364,6 +364,32 @@ TEST(Classifier, UnplacedEventsBeyondTheDroppedOffsetsAreLost) {
   EXPECT_EQ(c.total().lost, 2u);
 }
 
+// acks=0 on a reused partition that held 100 older messages when the cell
+// began (start offset 100): its 8 events went to offsets 100..107, the
+// broker dropped everything below 102, and the consumer read 102..107. Only
+// the cell's dropped offsets (100, 101) and its unread events (2) count:
+// truncated 2, not the 102 dropped offsets.
+TEST(Classifier, TruncationOfUnplacedEventsCountsOnlyTheCellsOffsetsAndUnreadEvents) {
+  VerifyClassifier c(kRun, 3, 1, 1, true);
+  AckLedger acked;
+  for (uint64_t seq = 0; seq < 8; ++seq) acked.Acked(0, 0, seq, 0, -1);
+  for (uint64_t seq = 2; seq < 8; ++seq) Read(c, Make(0, 0, seq, 0, static_cast<int64_t>(100 + seq)));
+  c.Finish(acked, {102}, {100});
+  EXPECT_EQ(c.total().ok, 6u);
+  EXPECT_EQ(c.total().truncated, 2u);  // not 102: the 100 older offsets are not the cell's
+  EXPECT_EQ(c.total().lost, 0u);
+
+  // Two events never reached the log: the dropped offsets of the cell (2)
+  // explain at most 2 of the 4 unread.
+  VerifyClassifier d(kRun, 3, 1, 1, true);
+  AckLedger more;
+  for (uint64_t seq = 0; seq < 10; ++seq) more.Acked(0, 0, seq, 0, -1);
+  for (uint64_t seq = 2; seq < 8; ++seq) Read(d, Make(0, 0, seq, 0, static_cast<int64_t>(100 + seq)));
+  d.Finish(more, {102}, {100});
+  EXPECT_EQ(d.total().truncated, 2u);
+  EXPECT_EQ(d.total().lost, 2u);
+}
+
 TEST(AckLedger, MergesClients) {
   AckLedger a, b;
   for (uint64_t seq = 0; seq < 10; ++seq) a.Acked(0, 0, seq, 0, static_cast<int64_t>(seq));
