@@ -107,7 +107,6 @@ class InFlightPool {
   }
   // `slot`'s value bytes (ReserveValues() returned true).
   char* Value(const InFlight* slot) { return values_.get() + static_cast<size_t>(slot - slots_.get()) * stride_; }
-  size_t value_stride() const { return stride_; }
 
  private:
   const size_t capacity_;
