@@ -229,6 +229,12 @@ TEST(Pipeline, CellsOfOneRunnerShareTheEmbeddedClusterSafely) {
   }
 }
 
+// The schedule (how many events, when, of which sizes) is the seed's; what
+// the source managed to hand over is the machine's: on a busy machine the
+// source can fall more than 10 ms behind at the end, and the rest of the
+// schedule is unsent (CI saw 4 of 2,962). So the schedule is compared, not
+// `generated`; SourceTest.SameSeedSameEventsThroughTheQueue compares the
+// events one by one.
 TEST(Pipeline, SameSeedSameEventStream) {
   Scenario s = Load(kBase, {"duration=1s"});
   CellResult a = RunCell(s);
@@ -236,8 +242,16 @@ TEST(Pipeline, SameSeedSameEventStream) {
   ASSERT_EQ(a.error, "");
   ASSERT_EQ(b.error, "");
   EXPECT_EQ(a.scheduled, b.scheduled);
-  EXPECT_EQ(a.types[0].generated, b.types[0].generated);
-  EXPECT_EQ(a.types[1].generated, b.types[1].generated);
+  EXPECT_EQ(a.generated + a.unsent, a.scheduled);
+  EXPECT_EQ(b.generated + b.unsent, b.scheduled);
+  ASSERT_GT(a.duration_s, 0);
+  // The offered bytes of the window: the same sizes, event for event.
+  EXPECT_EQ(a.offered_mbps * a.duration_s, b.offered_mbps * b.duration_s);
+  EXPECT_EQ(a.offered_rate * a.duration_s, b.offered_rate * b.duration_s);
+  // A different seed schedules a different stream.
+  CellResult c = RunCell(Load(kBase, {"duration=1s", "seed=8"}));
+  ASSERT_EQ(c.error, "");
+  EXPECT_NE(c.offered_mbps * c.duration_s, a.offered_mbps * a.duration_s);
 }
 
 // 50 ms round trip, at most 500 messages in librdkafka and 500 in the queue:
