@@ -503,6 +503,11 @@ void RunSource(Source& source, int64_t epoch_ns) {
   source.Run(epoch_ns, stop);
 }
 
+// The last events of a run are unsent when the source wakes up for them
+// more than kEndGraceNs (10 ms) after the end: a late wake-up that a busy
+// machine's timer gives now and then. At most 20 ms of the schedule.
+void ExpectFewUnsent(const SourceCounters& c) { EXPECT_LE(c.unsent.Get(), 100u); }
+
 void ExpectScheduleCounts(const SourceCounters& c) {
   EXPECT_EQ(c.scheduled.Get(), kRunEvents);
   EXPECT_EQ(c.generated.Get() + c.unsent.Get(), c.scheduled.Get());
@@ -541,8 +546,7 @@ TEST(SourceTest, DropNewestKeepsTheFirstEventsAndCountsTheRest) {
   const SourceCounters& c = source.counters();
 
   ExpectScheduleCounts(c);
-  EXPECT_EQ(c.generated.Get(), c.scheduled.Get());
-  EXPECT_EQ(c.unsent.Get(), 0u);
+  ExpectFewUnsent(c);
   EXPECT_EQ(c.dropped_newest.Get(), c.generated.Get() - kRunCapacity);
   EXPECT_EQ(c.dropped_by_type[0].Get(), c.dropped_newest.Get());
   EXPECT_EQ(c.dropped_oldest.Get(), 0u);
@@ -562,7 +566,7 @@ TEST(SourceTest, DropOldestKeepsTheNewestEvents) {
   const SourceCounters& c = source.counters();
 
   ExpectScheduleCounts(c);
-  EXPECT_EQ(c.generated.Get(), c.scheduled.Get());
+  ExpectFewUnsent(c);
   EXPECT_EQ(c.dropped_oldest.Get(), c.generated.Get() - kRunCapacity);
   EXPECT_EQ(c.dropped_by_type[0].Get(), c.dropped_oldest.Get());
   EXPECT_EQ(c.dropped_newest.Get(), 0u);
@@ -766,18 +770,21 @@ TEST(SourceTest, LagIsRecordedForMeasuredEvents) {
     const SourceCounters& c = source.counters();
     SCOPED_TRACE(ToString(timing));
     ExpectScheduleCounts(c);
-    EXPECT_EQ(c.generated.Get(), kRunEvents);
-    EXPECT_EQ(c.generated_measured.Get(), 750u);
+    ExpectFewUnsent(c);
+    const uint64_t generated = c.generated.Get();
+    ASSERT_GT(generated, 250u);
+    EXPECT_EQ(c.generated_measured.Get(), generated - 250);
     const LatencyHistogram& lag = source.lag();
-    EXPECT_EQ(lag.TotalCount(), 750);
+    EXPECT_EQ(lag.TotalCount(), static_cast<int64_t>(generated - 250));
     // Event 250 (intended at 50 ms) was due 100 ms before the run started.
     EXPECT_GE(lag.Max(), 100 * kMs);
     EXPECT_LE(lag.Max(), static_cast<int64_t>(c.max_lag_ns.Get()));
     EXPECT_GE(c.max_lag_ns.Get(), static_cast<uint64_t>(150 * kMs));
     // The histogram's sum and the counter's agree (exact mean).
-    EXPECT_NEAR(lag.Mean() * 750, static_cast<double>(c.lag_sum_measured_ns.Get()), 750.0);
+    EXPECT_NEAR(lag.Mean() * static_cast<double>(generated - 250),
+                static_cast<double>(c.lag_sum_measured_ns.Get()), 750.0);
     const std::vector<Event> events = DrainEvents(queue);
-    EXPECT_EQ(Seqs(events), Range(0, kRunEvents));
+    EXPECT_EQ(Seqs(events), Range(0, generated));
     ExpectOnSchedule(events);
   }
 }
@@ -816,21 +823,27 @@ TEST(SourceTest, RealtimePriorityAppliesWhileOnScheduleAndIsUndone) {
   const std::string& applied = source.priority_applied();
   EXPECT_TRUE(applied == "realtime" || applied.rfind("normal: realtime refused (", 0) == 0) << applied;
   EXPECT_EQ(CallingThreadPolicy(), SCHED_OTHER);
-  EXPECT_EQ(source.counters().generated.Get(), 10'000u);
+  const SourceCounters& c = source.counters();
+  EXPECT_EQ(c.scheduled.Get(), 10'000u);
+  EXPECT_EQ(c.generated.Get() + c.unsent.Get(), c.scheduled.Get());
+  EXPECT_LE(c.unsent.Get(), c.scheduled.Get() / 20);
 }
 
 // A source that cannot keep to its schedule never sleeps: it goes back to
 // normal after Source::kRealtimeBehindNs, so that it never holds a core the
-// other threads cannot take.
+// other threads cannot take. The schedule began 80 ms before the source
+// did, so it is behind from its first event on, however fast the machine
+// (an absurd rate is not enough: a fast machine's source kept within 50 ms
+// of 10^8 events/s for the 100 ms it ran).
 TEST(SourceTest, RealtimePriorityEndsWhenTheSourceFallsBehind) {
   Scenario scenario = PacerScenario(WhenFull::kDropNewest);
-  scenario.source.rate = 1e8;
+  scenario.source.rate = 100'000;
   scenario.warmup_ns = 0;
-  scenario.duration_ns = 100 * kMs;
+  scenario.duration_ns = 300 * kMs;
   scenario.priority = SourcePriority::kRealtime;
   BoundedQueue<Event> queue(kRunCapacity);
   Source source(scenario, queue, scenario.seed);
-  RunSource(source, NowNs());
+  RunSource(source, NowNs() - 80 * kMs);
   const std::string& applied = source.priority_applied();
   if (applied.rfind("normal: realtime refused (", 0) == 0) GTEST_SKIP() << applied;
   EXPECT_EQ(applied.rfind("realtime until 0.", 0), 0u) << applied;
