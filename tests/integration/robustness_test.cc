@@ -81,6 +81,24 @@ class Process {
   }
   void Signal(int sig) { kill(pid_, sig); }
 
+  // Waits until the process catches `sig` (its handler is installed, after
+  // the command line is read: /proc/PID/status, SigCgt), so that a signal
+  // sent next meets the handler and not the default action, however slowly
+  // a busy machine starts the process. False when it never did in `bound`.
+  bool WaitUntilCatching(int sig, std::chrono::milliseconds bound = kBound) {
+    const auto deadline = Clock::now() + bound;
+    while (Clock::now() < deadline) {
+      std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+      for (std::string line; std::getline(status, line);) {
+        if (line.rfind("SigCgt:", 0) != 0) continue;
+        const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+        if (mask & (1ull << (sig - 1))) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
   // The exit code, or -1 when it had not ended within `bound` (then killed)
   // or ended by a signal.
   int Wait(std::chrono::milliseconds bound = kBound) {
@@ -137,11 +155,12 @@ size_t CheckWholeLines(const fs::path& path) {
   return lines;
 }
 
-// Starts `args`, waits `after`, sends SIGINT and returns the exit code
-// (-1 when it did not stop within kBound).
+// Starts `args`, waits until it catches SIGINT and then `after`, sends
+// SIGINT and returns the exit code (-1 when it did not stop within kBound).
 int InterruptAfter(const std::vector<std::string>& args, std::chrono::milliseconds after,
                    const TempDir& dir, std::string* output = nullptr) {
   Process p(args, dir.path() / "output.txt");
+  EXPECT_TRUE(p.WaitUntilCatching(SIGINT)) << p.Output();
   std::this_thread::sleep_for(after);
   p.Signal(SIGINT);
   int rc = p.Wait();
@@ -179,6 +198,7 @@ TEST(Robustness, ASecondSigintExitsAtOnceWithCode3AndWholeLines) {
   Process p({"synth", Scenarios("bluesky-firehose.yaml"), "-o", out.string(), "--events",
              "1000000000"},
             dir.path() / "output.txt");
+  ASSERT_TRUE(p.WaitUntilCatching(SIGINT)) << p.Output();
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   p.Signal(SIGINT);
   // Apart, or the kernel merges the two into one pending signal.
@@ -217,6 +237,7 @@ TEST(Robustness, RecordStopsOnSigintWhileItsInputIsSilent) {
   fs::path out = dir.path() / "r.jsonl";
   Process p({"record", "--format", "jsonl", "-o", out.string()}, dir.path() / "output.txt");
   p.Write("{\"time_us\":1}\n{\"time_us\":2}\n");
+  ASSERT_TRUE(p.WaitUntilCatching(SIGINT)) << p.Output();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   p.Signal(SIGINT);
   // Ending a live recording with Ctrl-C is its normal end: exit 0.
