@@ -122,9 +122,10 @@ class ProducerClient {
   //    the wire totals cover every message sent before it. Always true when
   //    statistics are off. Thread-safe.
   bool HasStatisticsSince(int64_t since_ns) const;
-  // How long to wait for those statistics at most: three statistics
-  // intervals, at most 2 s (with a longer statistics.interval.ms from the
-  // scenario the totals may miss what was sent last); 0 when they are off.
+  // How long to wait for those statistics at most: 2 s, whatever the
+  // interval, as the thread that emits them may run late on a busy machine
+  // (with a statistics.interval.ms above 2 s from the scenario the totals
+  // may miss what was sent last); 0 when they are off.
   int64_t StatisticsWaitNs() const;
   // 3. Stops the listener (waking it at once) and serves the reports still
   //    queued. Call once, after Flush().
