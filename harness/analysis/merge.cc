@@ -529,6 +529,28 @@ int MergeCommand(const std::vector<std::string>& shard_folders, const MergeOptio
         }
       }
     }
+    // Every cell's windows, not only the first's, must line up: shards
+    // begin later cells in slots (run --cell-gap), and one that began late
+    // ran its window apart from the others'.
+    for (const auto& [key, epochs] : shard_epochs) {
+      double earliest = INFINITY, latest = -INFINITY;
+      size_t first = 0, last = 0;
+      for (size_t si = 0; si < epochs.size(); ++si) {
+        if (!std::isfinite(epochs[si])) continue;
+        if (epochs[si] < earliest) earliest = epochs[si], first = si;
+        if (epochs[si] > latest) latest = epochs[si], last = si;
+      }
+      if (std::isfinite(earliest) && latest - earliest > kMergeStartToleranceS) {
+        std::ostringstream why;
+        why.precision(3);
+        why << std::fixed << "cell " << key.first << " repetition " << key.second << ": shard "
+            << shards[last].manifest.shard.ToString() << " began it " << (latest - earliest) << " s after shard "
+            << shards[first].manifest.shard.ToString() << ", more than one interval (" << kMergeStartToleranceS
+            << " s): their windows do not line up (a longer --cell-gap gives each cell's drain and the next "
+               "one's set-up more time)";
+        throw Refused(why.str());
+      }
+    }
     timeseries = MergeTimeseries(shards, merged_epoch, shard_epochs);
   } catch (const Refused& e) {
     err << "sluice: merge: " << e.what() << "\n";

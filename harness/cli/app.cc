@@ -182,7 +182,6 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   options.run_id = stamp + (shard.manifest.shard.active() ? "-shard" + std::to_string(shard.manifest.shard.index) : "");
   options.interrupted = &interrupted;
   options.kafka_local = args.kafka_local.empty() ? DefaultKafkaLocal() : args.kafka_local;
-  options.start_at_unix_ns = shard.start_at_unix_ns;
   shard.manifest.run_id = options.run_id;
   // --metrics-port: the live figures for Prometheus, from the same snapshots.
   std::unique_ptr<MetricsExporter> metrics;
@@ -224,12 +223,14 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
   bool expectation_failed = false;
   std::string partial;  // why the run stopped early; "" when it did not
   const int cells = static_cast<int>(plan.cells.size());
+  int64_t slot = shard.start_at_unix_ns;  // this cell's start barrier (cli/shard_run.h); 0: none
   for (int c = 0; c < cells && partial.empty(); ++c) {
     for (int r = 0; r < plan.cells[c].repeat && partial.empty(); ++r) {
       if (interrupted.load()) {
         partial = "interrupted before cell " + std::to_string(c) + " repetition " + std::to_string(r);
         break;
       }
+      runner.BeginNextCellAt(slot);
       CellResult result;
       try {
         if (plan.cells[c].source.search_max_rate) {
@@ -261,14 +262,33 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
       }
       console.ReportCell(result);
       try {
-        if (shard.wanted && c == 0 && r == 0 && result.epoch_unix_s > 0) {
-          // The shard's start, and how late it was against --start-at.
+        if (shard.wanted && result.epoch_unix_s > 0) {
+          // The shard's start, and how late each cell was against its slot.
           ShardManifest& m = shard.manifest;
-          m.started_unix_s = result.epoch_unix_s;
-          if (std::isfinite(m.start_at_unix_s)) m.late_s = std::max(0.0, m.started_unix_s - m.start_at_unix_s);
-          if (m.late_s > 0.01) {
-            err << "sluice: shard " << m.shard.ToString() << " began " << FormatDuration(static_cast<int64_t>(m.late_s * 1e9))
-                << " after --start-at " << m.start_at_utc << " (its set-up took longer)\n";
+          ShardManifest::CellStart start;
+          start.cell = c;
+          start.repetition = r;
+          start.started_unix_s = result.epoch_unix_s;
+          if (slot != 0) {
+            start.slot_unix_s = static_cast<double>(slot) / 1e9;
+            start.late_s = std::max(0.0, start.started_unix_s - start.slot_unix_s);
+          }
+          const bool first = m.cells.empty();
+          m.cells.push_back(start);
+          if (first) {
+            m.started_unix_s = start.started_unix_s;
+            m.late_s = start.late_s;
+          }
+          if (start.late_s > 0.01) {
+            err << "sluice: shard " << m.shard.ToString() << " cell " << c << " rep " << r << " began "
+                << FormatDuration(static_cast<int64_t>(start.late_s * 1e9));
+            if (first) {
+              err << " after --start-at " << m.start_at_utc << " (its set-up took longer)\n";
+            } else {
+              err << " after its slot " << FormatUtcMillis(start.slot_unix_s)
+                  << " (the last cell's drain and this one's set-up took longer than --cell-gap "
+                  << FormatDuration(shard.cell_gap_ns) << ")\n";
+            }
           }
           folder->WriteFile(kShardManifestFile, ToJson(m));
         }
@@ -281,6 +301,7 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
       if (interrupted.load()) {
         partial = "interrupted during cell " + std::to_string(c) + " repetition " + std::to_string(r);
       }
+      slot = shard.SlotAfter(slot, plan.cells[c]);
     }
   }
   if (!partial.empty()) console.MarkPartial(partial);

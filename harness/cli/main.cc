@@ -112,9 +112,15 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--shard-by", run.shard_by, "Split a replayed trace by: index or key")
       ->capture_default_str();
   // --start-at / --start-in: the first cell's warm-up begins then (set-up
-  // before), so that shards started apart line up; off by default.
+  // before), so that shards started apart line up; off by default. Later
+  // cells begin in slots every shard computes alike (--cell-gap).
   run_cmd->add_option("--start-at", run.start_at, "Begin at this UTC time (ISO-8601)");
   run_cmd->add_option("--start-in", run.start_in, "Begin this long from now, e.g. 10s");
+  // --cell-gap: with a start barrier, each later cell and repetition begins
+  // in its own slot: the last one's start + its warm-up and duration + this.
+  run_cmd->add_option("--cell-gap", run.cell_gap,
+                      "With --start-at/--start-in: the time between one cell's end and the next's start "
+                      "(drain, set-up) [5s]");
   // --metrics-port: serve the live counters, queue depth and latency in
   // Prometheus' text format on this port (cli/metrics.h); off by default.
   run_cmd->add_option("--metrics-port", run.metrics_port, "Serve Prometheus metrics on PORT");

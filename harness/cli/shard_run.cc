@@ -59,6 +59,19 @@ bool PrepareShardRun(const RunArgs& args, ScenarioPlan* plan, std::ostream& err,
     start_at = wall_now + *in;
   }
 
+  if (!args.cell_gap.empty()) {
+    if (start_at == 0) {
+      err << "sluice: error: --cell-gap: only with --start-at or --start-in (it spaces the cells' start slots)\n";
+      return false;
+    }
+    const auto gap = ParseDuration(args.cell_gap);
+    if (!gap || *gap < 0 || *gap > 86'400'000'000'000) {
+      err << "sluice: error: --cell-gap: expected a duration up to 24h like 5s, got '" << args.cell_gap << "'\n";
+      return false;
+    }
+    out->cell_gap_ns = *gap;
+  }
+
   plan->base.shard = shard;
   for (Scenario& cell : plan->cells) cell.shard = shard;
 
@@ -69,6 +82,7 @@ bool PrepareShardRun(const RunArgs& args, ScenarioPlan* plan, std::ostream& err,
   if (start_at != 0) {
     m.start_at_unix_s = static_cast<double>(start_at) / 1e9;
     m.start_at_utc = FormatUtcMillis(m.start_at_unix_s);
+    m.cell_gap_s = static_cast<double>(out->cell_gap_ns) / 1e9;
   }
   m.scenario_file = args.scenario_file;
   std::error_code ec;

@@ -181,6 +181,7 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
   // A cell that failed or was interrupted may have left the embedded
   // cluster in any state: the next cell starts a fresh one.
   if (!result.error.empty()) cluster_.reset();
+  next_start_unix_ns_ = 0;  // for this cell only, even one that failed before its start
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
   result.wall_s = (NowNs() - wall_start) / 1e9;
@@ -274,20 +275,20 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
   }
   int64_t epoch = NowNs() + 1'000'000;  // the first event is due 1 ms from now
   result.setup_s = (epoch - cell_start_ns) / 1e9;
-  if (options_.start_at_unix_ns > 0 && !started_) {
+  if (next_start_unix_ns_ > 0) {
     // The start barrier of shards: wait (interruptibly) until the wall-clock
     // start; late, begin now.
     const int64_t wall_now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-    const int64_t target = NowNs() + (options_.start_at_unix_ns - wall_now);
+    const int64_t target = NowNs() + (next_start_unix_ns_ - wall_now);
+    next_start_unix_ns_ = 0;
     while (target - NowNs() > 1'000'000 && !options_.interrupted->load()) {
       std::this_thread::sleep_for(std::chrono::nanoseconds(
           std::min<int64_t>(100'000'000, target - NowNs() - 1'000'000)));
     }
     epoch = std::max(epoch, target);
   }
-  started_ = true;
   for (auto& c : clients) c->SetEpoch(epoch);
   control.epoch_ns = epoch;
   control.wall_epoch_us = std::chrono::duration_cast<std::chrono::microseconds>(

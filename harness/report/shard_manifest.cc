@@ -47,6 +47,17 @@ std::string ToJson(const ShardManifest& m) {
   j["started"] = std::isfinite(m.started_unix_s) ? Json(FormatUtcMillis(m.started_unix_s)) : Json(nullptr);
   j["started_unix_s"] = NumberOrNull(m.started_unix_s);
   j["late_s"] = m.late_s;
+  j["cell_gap_s"] = NumberOrNull(m.cell_gap_s);
+  Json cells = Json::array();
+  for (const auto& c : m.cells) {
+    cells.push_back({{"cell", c.cell},
+                     {"repetition", c.repetition},
+                     {"slot", std::isfinite(c.slot_unix_s) ? Json(FormatUtcMillis(c.slot_unix_s)) : Json(nullptr)},
+                     {"slot_unix_s", NumberOrNull(c.slot_unix_s)},
+                     {"started_unix_s", NumberOrNull(c.started_unix_s)},
+                     {"late_s", c.late_s}});
+  }
+  j["cells"] = cells;
   j["scenario_file"] = m.scenario_file;
   j["scenario_path"] = m.scenario_path;
   Json overrides = Json::array();
@@ -77,6 +88,18 @@ ShardManifest ReadShardManifest(const std::string& folder) {
     m.start_at_unix_s = NumberOr(j, "start_at_unix_s", NAN);
     m.started_unix_s = NumberOr(j, "started_unix_s", NAN);
     m.late_s = NumberOr(j, "late_s", 0);
+    m.cell_gap_s = NumberOr(j, "cell_gap_s", NAN);
+    if (j.contains("cells") && j["cells"].is_array()) {
+      for (const Json& c : j["cells"]) {
+        ShardManifest::CellStart start;
+        start.cell = c.at("cell").get<int>();
+        start.repetition = c.at("repetition").get<int>();
+        start.slot_unix_s = NumberOr(c, "slot_unix_s", NAN);
+        start.started_unix_s = NumberOr(c, "started_unix_s", NAN);
+        start.late_s = NumberOr(c, "late_s", 0);
+        m.cells.push_back(start);
+      }
+    }
     m.scenario_file = j.at("scenario_file").get<std::string>();
     m.scenario_path = j.at("scenario_path").get<std::string>();
     m.overrides = j.at("overrides").get<std::vector<std::string>>();

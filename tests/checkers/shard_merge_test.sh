@@ -26,7 +26,7 @@ bootstrap=$(head -1 "$work/broker.txt")
 scenario="$here/../../scenarios/quickstart.yaml"
 common=(--bootstrap "$bootstrap" --set topic.name=qs --set topic.reuse=true --set duration=2s
         --set warmup=500ms --set producers.threads=1 --quiet --no-expect)
-start=$(date -u -d '+4 sec' +%Y-%m-%dT%H:%M:%S.000Z)
+start=$(date -u -d '+7 sec' +%Y-%m-%dT%H:%M:%S.000Z)  # whole seconds: 6 to 7 s to set up
 for i in 0 1; do
   "$sluice" run "$scenario" "${common[@]}" --shard "$i/2" --start-at "$start" \
     --results "$work/shard$i" > "$work/shard$i.log" 2>&1 &
@@ -60,6 +60,61 @@ for col, total in (("delivered", "delivered"), ("generated", "generated"), ("off
     assert got == sum(int(r[col]) for s in shards for r in s), f"timeseries {col}: not the shards' sum"
 assert any(r["latency.end_to_end.p99_ms"] for r in merged), "no interval latency in the merged series"
 print(f"merged timeseries.csv: {len(merged)} rows, counts add up")
+PY
+
+# A sweep: every cell begins in its slot (start + the cells before it,
+# each warm-up + duration + --cell-gap) on every shard, so each cell's
+# windows line up, not only the first's; merge checks that of every cell.
+{ cat "$scenario"; printf 'sweep:\n  producers.kafka.linger.ms: [0, 5]\n'; } > "$work/sweep.yaml"
+sweep=(--bootstrap "$bootstrap" --set topic.name=qs --set topic.reuse=true --set duration=1s
+       --set warmup=300ms --set producers.threads=1 --quiet --no-expect --cell-gap 3s)
+start=$(date -u -d '+7 sec' +%Y-%m-%dT%H:%M:%S.000Z)
+for i in 0 1; do
+  "$sluice" run "$work/sweep.yaml" "${sweep[@]}" --shard "$i/2" --start-at "$start" \
+    --results "$work/sweep$i" > "$work/sweep$i.log" 2>&1 &
+  pids[$i]=$!
+done
+for i in 0 1; do wait "${pids[$i]}" || { cat "$work/sweep$i.log"; exit 1; }; done
+sweep0=$(echo "$work"/sweep0/*/) sweep1=$(echo "$work"/sweep1/*/)
+"$sluice" merge "$sweep0" "$sweep1" -o "$work/sweep-merged"
+"$pyenv/bin/python" - "$work/sweep-merged" "$sweep0" "$sweep1" <<'PY'
+import csv, json, sys
+merged = list(csv.DictReader(open(sys.argv[1] + "/report.csv")))
+assert len(merged) == 2, f"merged sweep: {len(merged)} rows, expected 2"
+slots = []
+for folder in sys.argv[2:]:
+    m = json.load(open(folder + "/shard.json"))
+    assert m["cell_gap_s"] == 3, m["cell_gap_s"]
+    cells = m["cells"]
+    assert [(c["cell"], c["repetition"]) for c in cells] == [(0, 0), (1, 0)], cells
+    # Slot 1 = slot 0 + warm-up 0.3 s + duration 1 s + gap 3 s; no cell
+    # begins before its slot (the clock's millisecond rounding aside).
+    assert abs(cells[1]["slot_unix_s"] - cells[0]["slot_unix_s"] - 4.3) < 1e-6, cells
+    for c in cells:
+        assert c["started_unix_s"] >= c["slot_unix_s"] - 0.002, c
+    slots.append([c["slot_unix_s"] for c in cells])
+assert slots[0] == slots[1], f"the shards' slots differ: {slots}"
+for cell in (0, 1):
+    starts = []
+    for folder in sys.argv[2:]:
+        for line in open(f"{folder}/{cell}-0.hlog"):
+            if line.startswith("#[StartTime: "):
+                starts.append(float(line[13:].split()[0]))
+                break
+    print(f"cell {cell}: the shards began {abs(starts[0] - starts[1]) * 1000:.1f} ms apart")
+for r in merged:
+    assert int(r["delivered"]) > 0 and r["ledger_ok"] == "true", r
+print("merged sweep: 2 cells, each in its slot on both shards")
+PY
+# A shard that began a later cell apart from the others is refused.
+late=$work/sweep1-late
+cp -r "$sweep1" "$late"
+"$pyenv/bin/python" - "$late/1-0.hlog" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+text = re.sub(r"#\[StartTime: ([0-9.]+)", lambda m: f"#[StartTime: {float(m.group(1)) + 2.5:.3f}", text, count=1)
+open(path, "w").write(text)
 PY
 
 # timeseries.csv (per-interval rows, issue 10's format) when the shards
@@ -116,4 +171,5 @@ cp -r "$shard1" "$work/no-ts1" && rm "$work/no-ts1/timeseries.csv"
 refuse "missing, but other shards have one" "$work/ts0" "$work/no-ts1"
 refuse "missing, but other shards have one" "$work/no-ts1" "$work/ts0"
 refuse "apart" "$shard0" "$(edit "$shard1" shard.json 'd["started_unix_s"] += 2.5')"
+refuse "cell 1 repetition 0: shard 1/2 began it 2\.[45]" "$sweep0" "$late"
 echo "shard merge: OK"

@@ -37,6 +37,7 @@ struct RunArgs {
   std::string shard_by = "index";      // --shard-by index|key
   std::string start_at;                // --start-at ISO-8601 time
   std::string start_in;                // --start-in duration
+  std::string cell_gap;                // --cell-gap duration; "": kDefaultCellGap (cli/shard_run.h)
   int metrics_port = 0;                // --metrics-port: 0 off (cli/metrics.h)
   std::string metrics_hold = "0s";     // --metrics-hold: keep serving this long after the run
 };

@@ -69,12 +69,6 @@ struct RunOptions {
   std::function<void(const StatusSnapshot&)> on_status;
   // tools/kafka-local, for the pause and kill faults ("": not available).
   std::string kafka_local;
-  // Non-zero: the first cell's schedule (its warm-up) begins at this
-  // wall-clock time, nanoseconds since the Unix epoch, so that shards in
-  // several processes line up (`run --start-at`); the cell is set up first
-  // and then waits. Past already: it begins as soon as it is set up, and its
-  // CellResult::epoch_unix_s says how late. Later cells begin when ready.
-  int64_t start_at_unix_ns = 0;
 };
 
 class EmbeddedCluster;  // kafka_client.h
@@ -92,6 +86,14 @@ class Runner {
   // cell's `error` says what happened.
   CellResult RunCell(const Scenario& scenario, int cell, int cells, int repetition);
 
+  // The next RunCell's schedule (its warm-up) begins at this wall-clock
+  // time, nanoseconds since the Unix epoch, so that shards in several
+  // processes line up (`run --start-at`, and each later cell's slot): the
+  // cell is set up first and then waits, interruptibly. Past already, it
+  // begins as soon as it is set up, and its CellResult::epoch_unix_s says
+  // how late. Used by one cell; without it a cell begins when ready.
+  void BeginNextCellAt(int64_t unix_ns) { next_start_unix_ns_ = unix_ns; }
+
  private:
   // The embedded cluster for `scenario`, started or reused (see above).
   EmbeddedCluster& EmbeddedFor(const Scenario& scenario, const std::string& topic);
@@ -102,7 +104,7 @@ class Runner {
                    int cell, int cells, int repetition, int64_t cell_start_ns);
 
   RunOptions options_;
-  bool started_ = false;  // a cell has begun its schedule (start_at is used once)
+  int64_t next_start_unix_ns_ = 0;  // BeginNextCellAt; 0: when ready
   std::atomic<bool> never_{false};
   std::unique_ptr<EmbeddedCluster> cluster_;
   EmbeddedCluster* cell_cluster_ = nullptr;  // the embedded cluster of the running cell, if any

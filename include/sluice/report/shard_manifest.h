@@ -31,6 +31,17 @@ struct ShardManifest {
   double started_unix_s = NAN;
   // started - start_at when positive (the shard was late), else 0.
   double late_s = 0;
+  // --cell-gap, NaN without a start barrier; and each cell's and
+  // repetition's slot (cli/shard_run.h): when it was to begin, when it did.
+  double cell_gap_s = NAN;
+  struct CellStart {
+    int cell = 0;
+    int repetition = 0;
+    double slot_unix_s = NAN;     // NaN without a start barrier
+    double started_unix_s = NAN;  // its CellResult::epoch_unix_s
+    double late_s = 0;            // started - slot when positive, else 0
+  };
+  std::vector<CellStart> cells;   // as they ran
   std::string scenario_file;      // as given on the command line
   std::string scenario_path;      // made absolute
   std::vector<std::string> overrides;  // --set, redacted as in report.json
