@@ -81,6 +81,13 @@ ShardFolder ReadShard(const std::string& folder) {
   return s;
 }
 
+// 5 -> "5s", 2.5 -> "2.5s".
+std::string FormatSeconds(double s) {
+  std::ostringstream text;
+  text << s << "s";
+  return text.str();
+}
+
 // Every check of "these shards belong together"; throws Refused.
 void CheckTogether(const std::vector<ShardFolder>& shards) {
   const ShardFolder& first = shards.front();
@@ -104,6 +111,24 @@ void CheckTogether(const std::vector<ShardFolder>& shards) {
     }
     if (s.report["overrides"] != first.report["overrides"]) {
       differs("has --set", first.report["overrides"].dump(), s.report["overrides"].dump());
+    }
+    const double gap = m.cell_gap_s, first_gap = first.manifest.cell_gap_s;
+    if (std::isnan(gap) != std::isnan(first_gap) || (!std::isnan(gap) && gap != first_gap)) {
+      auto text = [](double g) { return std::isnan(g) ? std::string("no start barrier") : "--cell-gap " + FormatSeconds(g); };
+      differs("ran with", text(first_gap), text(gap));
+    }
+    // The same slots: the same start and plan (a shard's own lateness is
+    // checked below, from when its cells began).
+    for (const auto& c : m.cells) {
+      for (const auto& f : first.manifest.cells) {
+        if (f.cell != c.cell || f.repetition != c.repetition) continue;
+        if (std::isnan(c.slot_unix_s) != std::isnan(f.slot_unix_s) ||
+            std::fabs(c.slot_unix_s - f.slot_unix_s) > 0.001) {
+          throw Refused(s.folder + "/shard.json: cell " + std::to_string(c.cell) + " repetition " +
+                        std::to_string(c.repetition) + " had another start slot than in " + first.folder +
+                        ": not shards of one run (one --start-at, one plan)");
+        }
+      }
     }
     const std::string revision = s.report["environment"].value("git_revision", "");
     const std::string first_revision = first.report["environment"].value("git_revision", "");
@@ -546,8 +571,11 @@ int MergeCommand(const std::vector<std::string>& shard_folders, const MergeOptio
         why << std::fixed << "cell " << key.first << " repetition " << key.second << ": shard "
             << shards[last].manifest.shard.ToString() << " began it " << (latest - earliest) << " s after shard "
             << shards[first].manifest.shard.ToString() << ", more than one interval (" << kMergeStartToleranceS
-            << " s): their windows do not line up (a longer --cell-gap gives each cell's drain and the next "
-               "one's set-up more time)";
+            << " s): their windows do not line up ("
+            << (std::isnan(shards.front().manifest.cell_gap_s)
+                    ? "start the shards with one --start-at: each cell then begins in a slot"
+                    : "a longer --cell-gap gives each cell's drain and the next one's set-up more time")
+            << ")";
         throw Refused(why.str());
       }
     }

@@ -113,7 +113,7 @@ cp -r "$sweep1" "$late"
 import re, sys
 path = sys.argv[1]
 text = open(path).read()
-text = re.sub(r"#\[StartTime: ([0-9.]+)", lambda m: f"#[StartTime: {float(m.group(1)) + 2.5:.3f}", text, count=1)
+text = re.sub(r"#\[StartTime: ([0-9.]+)", lambda m: f"#[StartTime: {float(m.group(1)) + 10:.3f}", text, count=1)
 open(path, "w").write(text)
 PY
 
@@ -171,5 +171,7 @@ cp -r "$shard1" "$work/no-ts1" && rm "$work/no-ts1/timeseries.csv"
 refuse "missing, but other shards have one" "$work/ts0" "$work/no-ts1"
 refuse "missing, but other shards have one" "$work/no-ts1" "$work/ts0"
 refuse "apart" "$shard0" "$(edit "$shard1" shard.json 'd["started_unix_s"] += 2.5')"
-refuse "cell 1 repetition 0: shard 1/2 began it 2\.[45]" "$sweep0" "$late"
+refuse "cell 1 repetition 0: shard 1/2 began it [0-9.]* s after shard 0/2" "$sweep0" "$late"
+refuse "ran with --cell-gap 4s, but" "$sweep0" "$(edit "$sweep1" shard.json 'd["cell_gap_s"] = 4')"
+refuse "another start slot" "$sweep0" "$(edit "$sweep1" shard.json 'd["cells"][1]["slot_unix_s"] += 1')"
 echo "shard merge: OK"
