@@ -273,16 +273,17 @@ int RunCommand(const RunArgs& args, std::ostream& out, std::ostream& err,
             start.slot_unix_s = static_cast<double>(slot) / 1e9;
             start.late_s = std::max(0.0, start.started_unix_s - start.slot_unix_s);
           }
-          const bool first = m.cells.empty();
-          m.cells.push_back(start);
-          if (first) {
+          // The shard's start: its first cell that began (cell 0 rep 0 unless
+          // that one failed in its set-up), late against its own slot.
+          if (m.cells.empty()) {
             m.started_unix_s = start.started_unix_s;
             m.late_s = start.late_s;
           }
+          m.cells.push_back(start);
           if (start.late_s > 0.01) {
             err << "sluice: shard " << m.shard.ToString() << " cell " << c << " rep " << r << " began "
                 << FormatDuration(static_cast<int64_t>(start.late_s * 1e9));
-            if (first) {
+            if (c == 0 && r == 0) {
               err << " after --start-at " << m.start_at_utc << " (its set-up took longer)\n";
             } else {
               err << " after its slot " << FormatUtcMillis(start.slot_unix_s)

@@ -59,6 +59,19 @@ bool PrepareShardRun(const RunArgs& args, ScenarioPlan* plan, std::ostream& err,
     start_at = wall_now + *in;
   }
 
+  if (start_at != 0 && start_at > wall_now + 7 * 86'400'000'000'000) {
+    err << "sluice: error: --start-at: more than 7 days from now ('" << args.start_at << "')\n";
+    return false;
+  }
+  if (start_at != 0) {
+    for (const Scenario& cell : plan->cells) {
+      if (cell.source.search_max_rate) {
+        err << "sluice: error: --start-at/--start-in: source.synthetic.rate: max runs probes of its own "
+               "number and length, which no start slot can line up\n";
+        return false;
+      }
+    }
+  }
   if (!args.cell_gap.empty()) {
     if (start_at == 0) {
       err << "sluice: error: --cell-gap: only with --start-at or --start-in (it spaces the cells' start slots)\n";

@@ -140,6 +140,12 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
   result.duration_s = 0;
   for (const auto& t : scenario.source.events) result.types.push_back({t.name, 0, 0, 0, 0});
 
+  // BeginNextCellAt is for this cell only, however it ends.
+  struct ForThisCell {
+    int64_t& start;
+    ~ForThisCell() { start = 0; }
+  } for_this_cell{next_start_unix_ns_};
+  barrier_wait_ns_ = 0;
   rusage before{};
   getrusage(RUSAGE_SELF, &before);
   ResetPeakRss();
@@ -181,10 +187,10 @@ CellResult Runner::RunCell(const Scenario& scenario, int cell, int cells, int re
   // A cell that failed or was interrupted may have left the embedded
   // cluster in any state: the next cell starts a fresh one.
   if (!result.error.empty()) cluster_.reset();
-  next_start_unix_ns_ = 0;  // for this cell only, even one that failed before its start
   rusage after{};
   getrusage(RUSAGE_SELF, &after);
-  result.wall_s = (NowNs() - wall_start) / 1e9;
+  // The cell's own time: not the wait for its start barrier.
+  result.wall_s = (NowNs() - wall_start - barrier_wait_ns_) / 1e9;
   result.cpu_user_s = Seconds(after.ru_utime) - Seconds(before.ru_utime);
   result.cpu_system_s = Seconds(after.ru_stime) - Seconds(before.ru_stime);
   result.peak_rss_bytes = PeakRssBytes();
@@ -283,10 +289,12 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                                  .count();
     const int64_t target = NowNs() + (next_start_unix_ns_ - wall_now);
     next_start_unix_ns_ = 0;
+    const int64_t wait_from = NowNs();
     while (target - NowNs() > 1'000'000 && !options_.interrupted->load()) {
       std::this_thread::sleep_for(std::chrono::nanoseconds(
           std::min<int64_t>(100'000'000, target - NowNs() - 1'000'000)));
     }
+    barrier_wait_ns_ = std::max<int64_t>(0, std::min(NowNs(), target) - wait_from);
     epoch = std::max(epoch, target);
   }
   for (auto& c : clients) c->SetEpoch(epoch);

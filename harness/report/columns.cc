@@ -286,7 +286,7 @@ std::vector<Column> BuildColumns() {
            "peak resident set size (VmHWM, reset before each cell), MB = 1e6 B",
            [](const CellResult& r) { return static_cast<double>(r.peak_rss_bytes) / 1e6; });
   b.Number("wall_s", kTime, 1, "s", 6, kLower,
-           "wall-clock seconds of the whole cell (set-up, warm-up, window, drain, flush)",
+           "wall-clock seconds of the whole cell (set-up, warm-up, window, drain, flush; not a shard's wait for its start slot)",
            [](const CellResult& r) { return r.wall_s; });
   b.Number("setup_s", kTime, 1, "s", 6, kLower,
            "set-up: from the start of the cell to the first event's due time (cluster or topic, clients, "

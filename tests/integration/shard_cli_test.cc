@@ -43,6 +43,8 @@ TEST(ShardCli, BadShardOptionsExit2BeforeAnythingIsWritten) {
       {quickstart, "0/2", "index", "", "soon", 0, "--start-in: expected a duration"},
       {quickstart, "", "index", "", "", 70000, "--metrics-port: expected a port"},
       {quickstart, "0/2", "index", "", "", 0, "--cell-gap: only with --start-at or --start-in", "5s"},
+      {quickstart, "0/2", "index", "2030-01-01T00:00:00Z", "", 0, "--start-at: more than 7 days from now"},
+      {max_rate, "", "index", "", "10s", 0, "rate: max runs probes of its own"},
       {quickstart, "0/2", "index", "", "10s", 0, "--cell-gap: expected a duration", "a while"},
       {quickstart, "0/2", "index", "", "10s", 0, "--cell-gap: expected a duration", "-1s"},
   };

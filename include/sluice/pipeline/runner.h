@@ -105,6 +105,7 @@ class Runner {
 
   RunOptions options_;
   int64_t next_start_unix_ns_ = 0;  // BeginNextCellAt; 0: when ready
+  int64_t barrier_wait_ns_ = 0;     // how long this cell waited for it (not in its wall_s)
   std::atomic<bool> never_{false};
   std::unique_ptr<EmbeddedCluster> cluster_;
   EmbeddedCluster* cell_cluster_ = nullptr;  // the embedded cluster of the running cell, if any

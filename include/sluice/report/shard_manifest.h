@@ -29,7 +29,9 @@ struct ShardManifest {
   // When this shard's first cell began (its CellResult::epoch_unix_s); NaN
   // until it has.
   double started_unix_s = NAN;
-  // started - start_at when positive (the shard was late), else 0.
+  // started - its slot when positive (the shard was late), else 0; the
+  // slot is start_at for cell 0 rep 0, the cell that begins first unless
+  // its set-up failed.
   double late_s = 0;
   // --cell-gap, NaN without a start barrier; and each cell's and
   // repetition's slot (cli/shard_run.h): when it was to begin, when it did.
