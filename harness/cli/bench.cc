@@ -167,6 +167,14 @@ struct CpuRun {
   double per_million() const { return delivered ? cpu_s / static_cast<double>(delivered) * 1e6 : 0; }
 };
 
+// A run delivered its schedule when it delivered all of it but what its
+// source was too late for at the end (source.h: more than 10 ms behind when
+// the schedule ended, a busy machine's late wake-up), and that is a few
+// events: at most 5% of the schedule.
+bool DeliveredItsSchedule(const CpuRun& run) {
+  return run.delivered + run.unsent == run.scheduled && run.unsent * 20 <= run.scheduled;
+}
+
 int BenchCpuCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
                     const std::atomic<bool>& interrupted) {
   const std::string file = args.scenario_file.empty() ? kBenchCpuScenario : args.scenario_file;
@@ -267,7 +275,7 @@ int BenchCpuCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
             CreateTopicOnCluster(bootstrap, spec, topic, cell.broker.connect_timeout_ns);
             PacedResult paced = RunPacedProducer(cell, bootstrap, topic, interrupted);
             CpuRun run{CpuSeconds() - cpu_before, paced.delivered, paced.scheduled, paced.unsent};
-            if (paced.failed + paced.purged + paced.unsent > 0) {
+            if (paced.failed + paced.purged > 0 || !DeliveredItsSchedule(run)) {
               err << "bench: the paced producer failed " << paced.failed << ", left "
                   << paced.purged << " unresolved and " << paced.unsent << " unsent\n";
             }
@@ -306,8 +314,7 @@ int BenchCpuCommand(const BenchArgs& args, std::ostream& out, std::ostream& err,
       pd.push_back(static_cast<double>(paced_runs[k][i].delivered));
       const CpuRun& a = sluice_runs[k][i];
       const CpuRun& b = paced_runs[k][i];
-      same = same && a.scheduled == b.scheduled && a.delivered + a.unsent == a.scheduled &&
-             b.delivered + b.unsent == b.scheduled;
+      same = same && a.scheduled == b.scheduled && DeliveredItsSchedule(a) && DeliveredItsSchedule(b);
     }
     for (const auto& result : results) {
       if (result.cell != static_cast<int>(k) || !result.error.empty() || !result.source_lag) continue;

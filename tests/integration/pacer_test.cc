@@ -25,6 +25,7 @@
 #include "sluice/pipeline/runner.h"
 #include "sluice/pipeline/source.h"
 #include "sluice/report/expectation.h"
+#include "signal_wait.h"
 #include "temp_dir.h"
 
 namespace sluice {
@@ -76,8 +77,9 @@ TEST(Pacer, RunAtAnAbsurdRateStopsSoonAfterSigint) {
           results.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Let it set up and run flat out for a while.
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Let it set up and run flat out for a while, once it catches SIGINT.
+  EXPECT_TRUE(sluice::test_support::WaitUntilCatching(pid, SIGINT, std::chrono::seconds(60)));
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   ASSERT_EQ(waitpid(pid, nullptr, WNOHANG), 0) << "it ended before the signal";
   kill(pid, SIGINT);
   const auto signalled = std::chrono::steady_clock::now();

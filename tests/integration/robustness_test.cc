@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "signal_wait.h"
 #include "temp_dir.h"
 
 namespace {
@@ -81,22 +82,10 @@ class Process {
   }
   void Signal(int sig) { kill(pid_, sig); }
 
-  // Waits until the process catches `sig` (its handler is installed, after
-  // the command line is read: /proc/PID/status, SigCgt), so that a signal
-  // sent next meets the handler and not the default action, however slowly
-  // a busy machine starts the process. False when it never did in `bound`.
+  // Waits until the process catches `sig` (signal_wait.h). False when it
+  // never did in `bound`.
   bool WaitUntilCatching(int sig, std::chrono::milliseconds bound = kBound) {
-    const auto deadline = Clock::now() + bound;
-    while (Clock::now() < deadline) {
-      std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-      for (std::string line; std::getline(status, line);) {
-        if (line.rfind("SigCgt:", 0) != 0) continue;
-        const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
-        if (mask & (1ull << (sig - 1))) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
+    return sluice::test_support::WaitUntilCatching(pid_, sig, bound);
   }
 
   // The exit code, or -1 when it had not ended within `bound` (then killed)
