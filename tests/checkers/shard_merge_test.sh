@@ -26,13 +26,20 @@ bootstrap=$(head -1 "$work/broker.txt")
 scenario="$here/../../scenarios/quickstart.yaml"
 common=(--bootstrap "$bootstrap" --set topic.name=qs --set topic.reuse=true --set duration=2s
         --set warmup=500ms --set producers.threads=1 --quiet --no-expect)
-start=$(date -u -d '+7 sec' +%Y-%m-%dT%H:%M:%S.000Z)  # whole seconds: 6 to 7 s to set up
-for i in 0 1; do
-  "$sluice" run "$scenario" "${common[@]}" --shard "$i/2" --start-at "$start" \
-    --results "$work/shard$i" > "$work/shard$i.log" 2>&1 &
-  pids[$i]=$!
-done
-for i in 0 1; do wait "${pids[$i]}" || { cat "$work/shard$i.log"; exit 1; }; done
+# two_shards NAME SCENARIO ARGS...: shards 0/2 and 1/2 as two processes
+# begun at one --start-at ($start), into $work/NAME0 and $work/NAME1.
+two_shards() {
+  local name=$1 file=$2 i
+  shift 2
+  start=$(date -u -d '+7 sec' +%Y-%m-%dT%H:%M:%S.000Z)  # whole seconds: 6 to 7 s to set up
+  for i in 0 1; do
+    "$sluice" run "$file" "$@" --shard "$i/2" --start-at "$start" \
+      --results "$work/$name$i" > "$work/$name$i.log" 2>&1 &
+    pids[$i]=$!
+  done
+  for i in 0 1; do wait "${pids[$i]}" || { cat "$work/$name$i.log"; exit 1; }; done
+}
+two_shards shard "$scenario" "${common[@]}"
 "$sluice" run "$scenario" "${common[@]}" --results "$work/whole" > "$work/whole.log" 2>&1 ||
   { cat "$work/whole.log"; exit 1; }
 shard0=$(echo "$work"/shard0/*/) shard1=$(echo "$work"/shard1/*/) whole=$(echo "$work"/whole/*/)
@@ -68,13 +75,7 @@ PY
 { cat "$scenario"; printf 'sweep:\n  producers.kafka.linger.ms: [0, 5]\n'; } > "$work/sweep.yaml"
 sweep=(--bootstrap "$bootstrap" --set topic.name=qs --set topic.reuse=true --set duration=1s
        --set warmup=300ms --set producers.threads=1 --quiet --no-expect --cell-gap 3s)
-start=$(date -u -d '+7 sec' +%Y-%m-%dT%H:%M:%S.000Z)
-for i in 0 1; do
-  "$sluice" run "$work/sweep.yaml" "${sweep[@]}" --shard "$i/2" --start-at "$start" \
-    --results "$work/sweep$i" > "$work/sweep$i.log" 2>&1 &
-  pids[$i]=$!
-done
-for i in 0 1; do wait "${pids[$i]}" || { cat "$work/sweep$i.log"; exit 1; }; done
+two_shards sweep "$work/sweep.yaml" "${sweep[@]}"
 sweep0=$(echo "$work"/sweep0/*/) sweep1=$(echo "$work"/sweep1/*/)
 "$sluice" merge "$sweep0" "$sweep1" -o "$work/sweep-merged"
 "$pyenv/bin/python" - "$work/sweep-merged" "$sweep0" "$sweep1" <<'PY'
