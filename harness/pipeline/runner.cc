@@ -288,7 +288,6 @@ void Runner::RunPipeline(const Scenario& scenario, const std::string& bootstrap,
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
     const int64_t target = NowNs() + (next_start_unix_ns_ - wall_now);
-    next_start_unix_ns_ = 0;
     const int64_t wait_from = NowNs();
     while (target - NowNs() > 1'000'000 && !options_.interrupted->load()) {
       std::this_thread::sleep_for(std::chrono::nanoseconds(

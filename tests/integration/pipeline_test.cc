@@ -237,6 +237,33 @@ TEST(Pipeline, CellsOfOneRunnerShareTheEmbeddedClusterSafely) {
 // schedule is unsent (CI saw 4 of 2,962). So the schedule is compared, not
 // `generated`; SourceTest.SameSeedSameEventsThroughTheQueue compares the
 // events one by one.
+// A shard's start slot (run --start-at, cli/shard_run.h): the cell is set
+// up, then its schedule waits for the wall-clock time, and the wait is not
+// in its wall_s; the next cell, given no slot, begins when ready.
+TEST(Pipeline, BeginNextCellAtHoldsOneCellsScheduleUntilThen) {
+  auto wall_s = [] {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  Runner runner(RunOptions{});
+  const Scenario s = Load(kBase, {"duration=300ms", "warmup=0s"});
+  const double target = wall_s() + 3.0;
+  runner.BeginNextCellAt(static_cast<int64_t>(target * 1e9));
+  auto before = std::chrono::steady_clock::now();
+  CellResult held = runner.RunCell(s, 0, 2, 0);
+  const double held_elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+  ASSERT_EQ(held.error, "");
+  EXPECT_GE(held.epoch_unix_s, target - 0.002);  // never before its slot
+  EXPECT_GE(held_elapsed - held.wall_s, 1.0) << "the wait for the slot is not the cell's time";
+  EXPECT_EQ(held.delivered, held.generated);
+
+  before = std::chrono::steady_clock::now();
+  CellResult next = runner.RunCell(s, 1, 2, 0);
+  const double next_elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count();
+  ASSERT_EQ(next.error, "");
+  // No slot: nothing waited, the cell's wall_s is all its time.
+  EXPECT_NEAR(next.wall_s, next_elapsed, 0.2);
+}
+
 TEST(Pipeline, SameSeedSameEventStream) {
   Scenario s = Load(kBase, {"duration=1s"});
   CellResult a = RunCell(s);
