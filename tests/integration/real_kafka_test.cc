@@ -506,13 +506,19 @@ void RunFaultExperiment(const std::string& bootstrap, const std::string& name, c
   const std::string text = out.str();
   if (code == kExitExpectationFailed && text.find("this machine was") != std::string::npos) {
     // The machine was over 90% busy (three JVM brokers and sluice on its
-    // cores): how soon the cluster caught up is the machine's, so only a
-    // recovery_s bound may miss (two suite runs of the same commit passed
-    // and failed it). Every other expectation must hold.
+    // cores): how soon the cluster caught up is the machine's, so only the
+    // bounds on the stall may miss: recovery_s, and fault_drops, which a
+    // stall longer than the buffers overflows (two suite runs of the same
+    // commit passed and failed recovery_s; with two CPU hogs beside the
+    // suite the restarted broker took over a minute to serve and both
+    // missed). Every other expectation must hold: the ledger, no failed
+    // event, the fault's own latency.
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
       if (line.find("FAILED cell") != std::string::npos) {
-        EXPECT_NE(line.find("recovery_s"), std::string::npos) << line;
+        EXPECT_TRUE(line.find("recovery_s") != std::string::npos ||
+                    line.find("fault_drops") != std::string::npos)
+            << line;
       }
     }
     EXPECT_NE(text.find("recovered"), std::string::npos) << text;  // or "never recovered"
