@@ -11,16 +11,20 @@ RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double fir
   out.had_faults = true;
   // A hair of slack on the times: they are sums of binary fractions.
   constexpr double kEps = 1e-9;
-  double pre_sum = 0;
+  double pre_sum = 0, pre_dropped = 0;
   int pre_count = 0;
   for (const IntervalRow& r : rows) {
     if (r.t_s + r.length_s <= first_fault_start_s + kEps) {
       pre_sum += r.depth_mean;
+      pre_dropped += static_cast<double>(r.dropped);
       ++pre_count;
     }
   }
   const double pre_mean = pre_count > 0 ? pre_sum / pre_count : 0.0;
   const double depth_limit = std::max(kRecoveredDepthFactor * pre_mean, depth_floor);
+  // An interval that still drops more than before the fault is still
+  // paying for it (a full queue at its start drops before it drains).
+  const double drop_limit = kRecoveredDepthFactor * (pre_count > 0 ? pre_dropped / pre_count : 0.0);
   // The source's intervals from the end of the last fault on.
   std::vector<const IntervalRow*> after;
   for (const IntervalRow& r : rows) {
@@ -35,7 +39,8 @@ RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double fir
     for (size_t j = i; j < after.size() && holds; ++j) {
       offered += static_cast<double>(after[j]->offered);
       delivered += static_cast<double>(after[j]->delivered);
-      holds = delivered >= kRecoveredDeliveredShare * offered && after[j]->depth_mean < depth_limit;
+      holds = delivered >= kRecoveredDeliveredShare * offered && after[j]->depth_mean < depth_limit &&
+              static_cast<double>(after[j]->dropped) <= drop_limit;
     }
     if (holds) recovered_at = after[i]->t_s;
   }

@@ -304,7 +304,8 @@ std::vector<Column> BuildColumns() {
   b.group = "after faults (faults:; empty without them): see timeseries.csv for the whole course";
   b.Maybe("recovery_s", kTime, 1, "s", 3, kLower,
           "from the end of the last fault to the first interval from which delivered keeps >= 0.95 x offered "
-          "(summed from there) and depth stays under twice its pre-fault mean; empty when that never happens",
+          "(summed from there), depth stays under twice its pre-fault mean and drops at most twice their pre-fault "
+          "mean per interval; empty when that never happens",
           [](const CellResult& r) -> std::optional<double> {
             if (!r.recovery.had_faults || std::isnan(r.recovery.recovery_s)) return std::nullopt;
             return r.recovery.recovery_s;

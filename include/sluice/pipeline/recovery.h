@@ -13,9 +13,12 @@
 //                    max(2 x the pre-fault mean depth, depth_floor) (the
 //                    runner's floor: 1% of the queue's capacity, at least
 //                    1 event, so that an idle queue's jitter of a few
-//                    events is not read as a backlog). The pre-fault mean
-//                    depth is the mean of depth_mean over the intervals that
-//                    end before the first fault starts (0 if none). NaN
+//                    events is not read as a backlog), and j dropped at most
+//                    2 x the pre-fault mean drops per interval (none, when
+//                    nothing was dropped before: a queue still full at j's
+//                    start drops before it drains, and those drops are the
+//                    fault's). The pre-fault means are over the intervals
+//                    that end before the first fault starts (0 if none). NaN
 //                    when no such interval exists: never recovered.
 //                    Resolution: one report.interval.
 //   fault_drops      dropped in the intervals from the one holding the

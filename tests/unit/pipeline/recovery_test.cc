@@ -41,6 +41,24 @@ TEST(RecoveryTest, RecoversAtTheFirstIntervalThatStaysHealthy) {
   EXPECT_EQ(r.fault_depth_max, 1800u);  // row 4's depth_max
 }
 
+// A queue still full when the fault ends drops in the next interval before
+// it drains: that interval keeps up and its mean depth is low, but its
+// drops are the fault's (CI: 8 of 6,979 drops were counted after the
+// recovery), so the recovery is the interval after it.
+TEST(RecoveryTest, AnIntervalThatStillDropsHasNotRecovered) {
+  auto rows = Series({1000, 1000, 1000, 400, 400, 1400, 1000, 1000},
+                     {5, 5, 5, 900, 1000, 8, 5, 5},
+                     {0, 0, 0, 500, 600, 8, 0, 0});
+  RecoveryFigures r = ComputeRecovery(rows, 3.0, 5.0, 8.0, 10.0);
+  EXPECT_DOUBLE_EQ(r.recovery_s, 1.0);  // row 6, not row 5
+  EXPECT_EQ(r.fault_drops, 1108u);      // every drop: rows 3..5
+  // A run that dropped as much before the fault recovers at row 5.
+  auto steady = Series({1000, 1000, 1000, 400, 400, 1400, 1000, 1000},
+                       {5, 5, 5, 900, 1000, 8, 5, 5},
+                       {4, 4, 4, 500, 600, 8, 4, 4});
+  EXPECT_DOUBLE_EQ(ComputeRecovery(steady, 3.0, 5.0, 8.0, 10.0).recovery_s, 0.0);
+}
+
 TEST(RecoveryTest, NeverRecoversWhenTheLastIntervalIsUnhealthy) {
   auto rows = Series({1000, 1000, 500, 500, 500, 500}, {5, 5, 100, 200, 300, 400}, {0, 0, 10, 10, 10, 10});
   RecoveryFigures r = ComputeRecovery(rows, 2.0, 3.0, 6.0);
