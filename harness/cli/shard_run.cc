@@ -59,11 +59,11 @@ bool PrepareShardRun(const RunArgs& args, ScenarioPlan* plan, std::ostream& err,
     start_at = wall_now + *in;
   }
 
-  if (start_at != 0 && start_at > wall_now + 7 * 86'400'000'000'000) {
-    err << "sluice: error: --start-at: more than 7 days from now ('" << args.start_at << "')\n";
-    return false;
-  }
   if (start_at != 0) {
+    if (start_at > wall_now + 7 * 86'400'000'000'000) {
+      err << "sluice: error: --start-at: more than 7 days from now ('" << args.start_at << "')\n";
+      return false;
+    }
     for (const Scenario& cell : plan->cells) {
       if (cell.source.search_max_rate) {
         err << "sluice: error: --start-at/--start-in: source.synthetic.rate: max runs probes of its own "

@@ -24,7 +24,7 @@ RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double fir
   const double depth_limit = std::max(kRecoveredDepthFactor * pre_mean, depth_floor);
   // An interval that still drops more than before the fault is still
   // paying for it (a full queue at its start drops before it drains).
-  const double drop_limit = kRecoveredDepthFactor * (pre_count > 0 ? pre_dropped / pre_count : 0.0);
+  const double drop_limit = kRecoveredDropFactor * (pre_count > 0 ? pre_dropped / pre_count : 0.0);
   // The source's intervals from the end of the last fault on.
   std::vector<const IntervalRow*> after;
   for (const IntervalRow& r : rows) {

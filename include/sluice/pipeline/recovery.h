@@ -39,6 +39,7 @@ namespace sluice {
 
 inline constexpr double kRecoveredDeliveredShare = 0.95;
 inline constexpr double kRecoveredDepthFactor = 2.0;
+inline constexpr double kRecoveredDropFactor = 2.0;  // x the pre-fault mean drops per interval
 
 // `rows` in time order; times in seconds from the cell's time 0.
 RecoveryFigures ComputeRecovery(const std::vector<IntervalRow>& rows, double first_fault_start_s,
