@@ -18,9 +18,12 @@
 #include "sluice/analysis/plot.h"
 #include "sluice/analysis/statistics.h"
 #include "sluice/report/csv.h"
+#include "sluice/report/reporter.h"
 #include "sluice/report/expression.h"
 #include "sluice/report/report_columns.h"
 #include "sluice/scenario/scenario.h"
+#include "sluice/core/files.h"
+#include "sluice/core/text.h"
 
 namespace sluice {
 namespace {
@@ -29,43 +32,14 @@ namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string JoinWords(const std::vector<std::string>& words, const char* sep = ", ") {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
-  return out;
-}
-
 // ---- reading --------------------------------------------------------------
 
-// A report.csv of 10,000 cells is about 30 MB: anything far larger is not a
-// report, and a device or a FIFO (/dev/zero, a pipe) never ends.
-constexpr uintmax_t kMaxReportFileBytes = 256u << 20;
-
 std::string ReadWhole(const std::string& path) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::is_regular_file(status)) {
-    throw CompareError(path + ": not a regular file: give a report.csv or a results folder");
+  try {
+    return ReadResultsFile(path);
+  } catch (const FileError& e) {
+    throw CompareError(path + ": " + e.what() + ": give a report.csv or a results folder");
   }
-  if (fs::file_size(path, ec) > kMaxReportFileBytes) {
-    throw CompareError(path + ": larger than " + std::to_string(kMaxReportFileBytes >> 20) +
-                       " MiB: not a sluice report");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CompareError(path + ": cannot read it");
-  std::string text;
-  char buffer[1 << 16];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    text.append(buffer, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxReportFileBytes) throw CompareError(path + ": grew while read: not a sluice report");
-    ThrowIfStopRequested();
-  }
-  return text;
-}
-
-size_t IndexOf(const std::vector<std::string>& header, const std::string& column) {
-  auto it = std::find(header.begin(), header.end(), column);
-  return it == header.end() ? std::string::npos : static_cast<size_t>(it - header.begin());
 }
 
 bool IsCount(const std::string& s) {
@@ -196,12 +170,6 @@ struct Gate {
   std::shared_ptr<Condition> condition;  // absolute
 };
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.erase(0, 1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
-
 const char* kGateForms =
     " (gates look like 'latency.end_to_end.p99 > +10%', 'delivered_rate < -5%', 'dropped > 0', "
     "'latency.end_to_end.p99 > 250ms')";
@@ -219,8 +187,8 @@ Gate ParseGate(const std::string& text, const std::vector<std::string>& header) 
     g.op += '=';
     ++value_at;
   }
-  const std::string name = Trim(text.substr(0, at));
-  std::string value = Trim(text.substr(value_at));
+  const std::string name(Trim(text.substr(0, at)));
+  std::string value(Trim(text.substr(value_at)));
   g.metric.name = name;
   g.metric.column = ResolveMetric(name, header);
   if (g.metric.column.empty()) {
@@ -234,7 +202,7 @@ Gate ParseGate(const std::string& text, const std::vector<std::string>& header) 
   if (value.empty()) throw CompareError("--fail-if '" + text + "': no value after '" + g.op + "'" + kGateForms);
   if (value.back() == '%') {
     g.relative = true;
-    std::string number = Trim(value.substr(0, value.size() - 1));
+    std::string number(Trim(value.substr(0, value.size() - 1)));
     double sign = 1;
     if (!number.empty() && (number[0] == '+' || number[0] == '-')) {
       sign = number[0] == '-' ? -1 : 1;
@@ -397,7 +365,7 @@ Report ReadReport(const std::string& input, const std::string& label, bool allow
   }
   if (!missing.empty()) {
     std::string first = text.substr(0, std::min<size_t>(text.find('\n'), 60));
-    throw CompareError(r.path + ": not a sluice report: its header lacks " + JoinWords(missing) +
+    throw CompareError(r.path + ": not a sluice report: its header lacks " + Join(missing, ", ") +
                        " (it begins '" + first + "')");
   }
   const size_t error_at = IndexOf(r.header, "error");
@@ -422,7 +390,7 @@ Report ReadReport(const std::string& input, const std::string& label, bool allow
     for (const auto& row : r.rows) {
       if (std::find(brokers.begin(), brokers.end(), row[broker_at]) == brokers.end()) brokers.push_back(row[broker_at]);
     }
-    r.broker = JoinWords(brokers);
+    r.broker = Join(brokers, ", ");
   }
 
   // report.json is written with the same cells: a CSV with fewer rows was
@@ -468,11 +436,11 @@ std::vector<std::string> RunDifferences(const std::vector<Report>& reports) {
     for (size_t i = 0; i < reports.size(); ++i) {
       shown.push_back(reports.size() == 2 ? values[i] : reports[i].label + ": " + values[i]);
     }
-    items.push_back(name + " (" + JoinWords(shown, reports.size() == 2 ? " vs " : "; ") + ")");
+    items.push_back(name + " (" + Join(shown, reports.size() == 2 ? " vs " : "; ") + ")");
   };
   differ("revision", [](const Report& r) { return r.revision.empty() ? std::string("unknown") : r.revision; });
   differ("overrides", [](const Report& r) {
-    return r.overrides.empty() ? std::string("none") : JoinWords(r.overrides, " ");
+    return r.overrides.empty() ? std::string("none") : Join(r.overrides, " ");
   });
   // The scenario as run: compared whole; the item names the fields that
   // differ (the overrides show up here too, as what they changed).
@@ -493,7 +461,7 @@ std::vector<std::string> RunDifferences(const std::vector<Report>& reports) {
       named.resize(6);
       named.push_back("...");
     }
-    items.push_back("scenario (" + (named.empty() ? std::string("its structure") : JoinWords(named)) + ")");
+    items.push_back("scenario (" + (named.empty() ? std::string("its structure") : Join(named, ", ")) + ")");
   }
   differ("broker", [](const Report& r) { return r.broker.empty() ? std::string("unknown") : r.broker; });
   return items;
@@ -618,7 +586,7 @@ std::string BarLine(const std::vector<std::string>& keys, const std::vector<std:
   for (size_t i = 0; i < keys.size() && i < shown.size(); ++i) {
     parts.push_back(ShortKey(keys[i], keys) + "=" + shown[i]);
   }
-  return parts.empty() ? std::string("all") : JoinWords(parts, " ");
+  return parts.empty() ? std::string("all") : Join(parts, " ");
 }
 
 // The end_to_end curves of every report, read the way `sluice plot` reads a
@@ -643,32 +611,12 @@ std::vector<CompareCurve> CompareCurves(const std::vector<Report>& reports, std:
         if (curve.kind != "end_to_end") continue;
         std::vector<std::string> parts;
         for (const auto& [key, value] : cell.parameters) parts.push_back(ShortKey(key, run.swept_keys) + "=" + value);
-        curves.push_back({r.label + ": " + (parts.empty() ? r.scenario : JoinWords(parts, " ")),
+        curves.push_back({r.label + ": " + (parts.empty() ? r.scenario : Join(parts, " ")),
                           static_cast<int>(ri), curve.points});
       }
     }
   }
   return curves;
-}
-
-// Writes `text` to `path` through a temporary file and a rename.
-bool WriteAtomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  std::error_code ec;
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    file.close();
-    if (!file) {
-      fs::remove(temporary, ec);
-      return false;
-    }
-  }
-  fs::rename(temporary, path, ec);
-  if (!ec) return true;
-  std::error_code ignored;
-  fs::remove(temporary, ignored);
-  return false;
 }
 
 }  // namespace
@@ -703,15 +651,15 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
     for (const Report& r : reports) {
       if (options.by.empty() && std::set<std::string>(r.swept_keys.begin(), r.swept_keys.end()) != base_keys) {
         throw CompareError("cannot line up " + base.label + " and " + r.label + ": " + base.label + " sweeps [" +
-                           JoinWords(base.swept_keys) + "], " + r.label + " sweeps [" +
-                           JoinWords(r.swept_keys) + "]");
+                           Join(base.swept_keys, ", ") + "], " + r.label + " sweeps [" +
+                           Join(r.swept_keys, ", ") + "]");
       }
     }
     std::set<std::string> scenarios;
     for (const Report& r : reports) scenarios.insert(r.scenario);
     if (scenarios.size() > 1) {
       notes.push_back("the reports come from different scenarios (" +
-                      JoinWords(std::vector<std::string>(scenarios.begin(), scenarios.end())) +
+                      Join(std::vector<std::string>(scenarios.begin(), scenarios.end()), ", ") +
                       "): cells are lined up by their swept values only");
     }
 
@@ -767,7 +715,7 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
     }
     if (common.empty()) {
       throw CompareError("no cell lines up: the baseline and the other reports have no combination of " +
-                         (keys.empty() ? std::string("cells") : JoinWords(keys)) +
+                         (keys.empty() ? std::string("cells") : Join(keys, ", ")) +
                          " in common");
     }
     lines = std::move(common);
@@ -818,7 +766,7 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
   const std::vector<std::string> differences = RunDifferences(reports);
   out << "  the runs differ in: "
       << (differences.empty() ? std::string("nothing recorded (revision, overrides, scenario, broker alike)")
-                              : JoinWords(differences))
+                              : Join(differences, ", "))
       << "\n";
   for (const auto& n : notes) out << "  note: " << n << "\n";
   out << "  values are medians over repetitions; '*' marks the best; change against A; U test at alpha "
@@ -966,8 +914,10 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
     page.bars = std::move(bars);
     page.curves = CompareCurves(reports, &page.notes);
     const std::string html = RenderCompareHtml(page);
-    if (!WriteAtomically(options.plot_path, html)) {
-      err << "sluice: error: cannot write " << options.plot_path << "\n";
+    try {
+      WriteFileAtomically(options.plot_path, html);
+    } catch (const FileError& e) {
+      err << "sluice: error: " << e.what() << "\n";
       return kExitResultsUnwritable;
     }
     out << "\npage written to " << options.plot_path << "\n";
@@ -976,22 +926,10 @@ int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions&
   if (!options.csv_path.empty()) {
     std::ostringstream text;
     for (const auto& row : csv) text << CsvLine(row);
-    const std::string temporary = options.csv_path + ".tmp";
-    {
-      std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-      file << text.str();
-      file.flush();
-      if (!file) {
-        err << "sluice: error: cannot write " << options.csv_path << "\n";
-        std::error_code ec;
-        fs::remove(temporary, ec);
-        return kExitResultsUnwritable;
-      }
-    }
-    std::error_code ec;
-    fs::rename(temporary, options.csv_path, ec);
-    if (ec) {
-      err << "sluice: error: cannot write " << options.csv_path << ": " << ec.message() << "\n";
+    try {
+      WriteFileAtomically(options.csv_path, text.str());
+    } catch (const FileError& e) {
+      err << "sluice: error: " << e.what() << "\n";
       return kExitResultsUnwritable;
     }
     out << "\ntable written to " << options.csv_path << "\n";

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "sluice/core/exit_codes.h"
+#include "sluice/core/files.h"
 #include "sluice/core/hdr_log.h"
 #include "sluice/core/hlog_reader.h"
 #include "sluice/report/csv.h"
@@ -30,24 +31,12 @@ class Refused : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-constexpr const char* kLatencyKinds[] = {"end_to_end", "queue_wait", "worker", "kafka", "source_lag"};
-
-std::shared_ptr<LatencyHistogram>& LatencyOf(CellResult& r, int which) {
-  switch (which) {
-    case 0: return r.end_to_end;
-    case 1: return r.queue_wait;
-    case 2: return r.worker;
-    case 3: return r.kafka;
-    default: return r.source_lag;
-  }
-}
-
 std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Refused(path.string() + ": cannot read it");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  try {
+    return ReadResultsFile(path.string());
+  } catch (const FileError& e) {
+    throw Refused(path.string() + ": " + e.what());
+  }
 }
 
 struct ShardFolder {
@@ -276,14 +265,13 @@ void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first
     m.epoch_unix_s = m.epoch_unix_s > 0 ? std::min(m.epoch_unix_s, log.start_time_s) : log.start_time_s;
   }
   for (const HlogInterval& interval : log.intervals) {
-    for (int k = 0; k < 5; ++k) {
-      if (interval.tag != kLatencyKinds[k]) continue;
-      auto& h = LatencyOf(m, k);
-      if (!h) {
-        h = std::make_shared<LatencyHistogram>(interval.histogram);
-      } else {
-        h->Merge(interval.histogram);
-      }
+    const std::optional<LatencyKind> kind = LatencyKindNamed(interval.tag);
+    if (!kind) continue;
+    auto& h = m.latency(*kind);
+    if (!h) {
+      h = std::make_shared<LatencyHistogram>(interval.histogram);
+    } else {
+      h->Merge(interval.histogram);
     }
   }
 }

@@ -15,6 +15,9 @@
 #include "sluice/analysis/compare.h"
 #include "sluice/core/exit_codes.h"
 #include "sluice/report/report_columns.h"
+#include "sluice/report/reporter.h"
+#include "sluice/core/files.h"
+#include "sluice/core/text.h"
 
 namespace sluice {
 namespace {
@@ -32,11 +35,6 @@ constexpr const char* kTableColumns[] = {
     "latency.end_to_end.p50_ms", "latency.end_to_end.p99_ms", "latency.end_to_end.p999_ms",
     "latency.end_to_end.max_ms", "latency.queue_wait.p99_ms", "latency.kafka.p99_ms",
     "max_depth", "backpressure", "wire.bytes_per_event", "ledger_ok"};
-
-size_t IndexOf(const std::vector<std::string>& header, const std::string& name) {
-  auto it = std::find(header.begin(), header.end(), name);
-  return it == header.end() ? std::string::npos : static_cast<size_t>(it - header.begin());
-}
 
 std::optional<double> ToNumber(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -75,17 +73,14 @@ double Median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? separator : "") + parts[i];
-  return out;
-}
-
+// A file of the results folder, or "" when it cannot be read (the chart it
+// feeds is then left out).
 std::string ReadWhole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  try {
+    return ReadResultsFile(path.string());
+  } catch (const FileError&) {
+    return "";
+  }
 }
 
 // The values of `column` in `rows`, each once, in their order.
@@ -563,22 +558,10 @@ int PlotCommand(const std::vector<std::string>& folders, const std::string& outp
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     const std::string page = RenderPlotHtml(run);
-    const fs::path temporary = target.string() + ".tmp";
-    {
-      std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-      file.write(page.data(), static_cast<std::streamsize>(page.size()));
-      file.close();
-      if (!file) {
-        err << "sluice plot: error: cannot write " << temporary.string() << "\n";
-        fs::remove(temporary, ec);
-        rc = std::max(rc, kExitResultsUnwritable);
-        continue;
-      }
-    }
-    fs::rename(temporary, target, ec);
-    if (ec) {
-      err << "sluice plot: error: cannot write " << target.string() << ": " << ec.message() << "\n";
-      fs::remove(temporary, ec);
+    try {
+      WriteFileAtomically(target.string(), page);
+    } catch (const FileError& e) {
+      err << "sluice plot: error: " << e.what() << "\n";
       rc = std::max(rc, kExitResultsUnwritable);
       continue;
     }

@@ -6,14 +6,10 @@
 #include <cstdio>
 #include <utility>
 
+#include "sluice/core/text.h"
+
 namespace sluice {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Splits "12.5ms" into 12.5 and "ms". The number must be finite and >= 0.
 std::optional<std::pair<double, std::string_view>> SplitNumber(std::string_view text) {

@@ -55,17 +55,6 @@ struct Builder {
   }
 };
 
-const std::shared_ptr<LatencyHistogram>& Histogram(const CellResult& r, int which) {
-  switch (which) {
-    case 0: return r.end_to_end;
-    case 1: return r.queue_wait;
-    case 2: return r.kafka;
-    case 3: return r.worker;
-    case 4: return r.consume;
-    default: return r.source_lag;
-  }
-}
-
 // A statistic of a histogram in milliseconds; no value when the histogram is
 // missing (null) or empty.
 std::optional<double> LatencyMs(const std::shared_ptr<LatencyHistogram>& h, double percentile) {
@@ -137,20 +126,28 @@ std::vector<Column> BuildColumns() {
   b.Count("measured_delivered", kHigher, "delivered events intended after the warm-up (the latency sample count)",
           [](const CellResult& r) { return static_cast<double>(r.measured_delivered); });
 
-  const char* kKinds[] = {"end_to_end", "queue_wait", "kafka", "worker", "consume"};
-  const char* kKindText[] = {
-      "intended time -> delivery report", "intended time -> taken by a worker",
-      "start of the produce() call librdkafka accepted -> delivery report",
-      ("taken by a worker -> start of the produce() call librdkafka accepted, QUEUE_FULL waits "
-       "included"),
-      "intended time -> read back by the verifier (verify: only), first copies"};
-  for (int k = 0; k < 5; ++k) {
-    b.group = std::string("latency.") + kKinds[k] + ": " + kKindText[k] +
-              (k == 4 ? ", of measured events read" : ", of measured delivered events");
-    const std::string prefix = std::string("latency.") + kKinds[k] + ".";
+  // Each kind's columns, in report.csv's order; source_lag has its own
+  // columns (the source, below).
+  struct KindText {
+    LatencyKind kind;
+    const char* text;
+  };
+  const KindText kKinds[] = {
+      {LatencyKind::kEndToEnd, "intended time -> delivery report"},
+      {LatencyKind::kQueueWait, "intended time -> taken by a worker"},
+      {LatencyKind::kKafka, "start of the produce() call librdkafka accepted -> delivery report"},
+      {LatencyKind::kWorker,
+       "taken by a worker -> start of the produce() call librdkafka accepted, QUEUE_FULL waits included"},
+      {LatencyKind::kConsume, "intended time -> read back by the verifier (verify: only), first copies"}};
+  for (const KindText& kt : kKinds) {
+    const LatencyKind k = kt.kind;
+    const std::string name(LatencyKindName(k));
+    b.group = "latency." + name + ": " + kt.text +
+              (k == LatencyKind::kConsume ? ", of measured events read" : ", of measured delivered events");
+    const std::string prefix = "latency." + name + ".";
     b.Add(prefix + "count", ColumnType::kNumber, kCount, 1, "", 0, kNone,
           "values recorded (0: the other statistics are empty)", [k](const CellResult& r) {
-            const auto& h = Histogram(r, k);
+            const auto& h = r.latency(k);
             return ColumnValue::Number(h ? static_cast<double>(h->TotalCount()) : 0);
           });
     struct Stat {
@@ -165,7 +162,7 @@ std::vector<Column> BuildColumns() {
                           Stat{"max_ms", 100, "exact maximum"}}) {
       const double pct = s.percentile;
       b.Maybe(prefix + s.name, kTime, 1e-3, "ms", 3, kLower, s.text,
-              [k, pct](const CellResult& r) { return LatencyMs(Histogram(r, k), pct); });
+              [k, pct](const CellResult& r) { return LatencyMs(r.latency(k), pct); });
     }
   }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "sluice/scenario/scenario.h"  // DidYouMean
+#include "sluice/core/text.h"
 
 namespace sluice {
 
@@ -293,14 +294,8 @@ void Conform(Node& rhs, const ColumnInfo& lhs, const std::string& column_name) {
                         DescribeDimension(rhs.dim));
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.erase(0, 1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  return s;
-}
-
 // The source text of the tokens [from, to) (for quoting a sub-expression).
-std::string Join(const std::vector<Token>& tokens, size_t from, size_t to) {
+std::string SourceText(const std::vector<Token>& tokens, size_t from, size_t to) {
   std::string out;
   for (size_t i = from; i < to && tokens[i].kind != Token::kEnd; ++i) {
     const bool glue = out.empty() || out.back() == '(' || tokens[i].kind == Token::kRight ||
@@ -336,7 +331,7 @@ Condition CompileCondition(const std::string& name, const std::string& condition
                           "; see results/README.md for the columns");
   }
   c.info = scope.Info(name);
-  const std::string condition = Trim(condition_text);
+  const std::string condition(Trim(condition_text));
 
   if (c.info.type != ColumnType::kNumber) {
     c.kind = Condition::kText;
@@ -350,7 +345,7 @@ Condition CompileCondition(const std::string& name, const std::string& condition
     } else if (!rest.empty() && (rest[0] == '<' || rest[0] == '>')) {
       throw ExpressionError(name + " holds text: compare it with == or != only");
     }
-    rest = Trim(rest);
+    rest = std::string(Trim(rest));
     if (rest.size() >= 2 && (rest.front() == '"' || rest.front() == '\'') && rest.back() == rest.front()) {
       rest = rest.substr(1, rest.size() - 2);
     }
@@ -390,8 +385,8 @@ Condition CompileCondition(const std::string& name, const std::string& condition
     if (!parser.AtName("and")) throw ExpressionError("expected 'between LOW and HIGH'");
     parser.Take();
     c.rhs2 = parser.Expression();
-    c.rhs_text = Join(tokens, 1, and_at);
-    c.rhs2_text = Join(tokens, and_at + 1, tokens.size());
+    c.rhs_text = SourceText(tokens, 1, and_at);
+    c.rhs2_text = SourceText(tokens, and_at + 1, tokens.size());
   } else {
     c.kind = Condition::kCompare;
     c.op = "==";
@@ -404,7 +399,7 @@ Condition CompileCondition(const std::string& name, const std::string& condition
   if (parser.Peek().kind != Token::kEnd) {
     throw ExpressionError("unexpected '" + parser.Peek().text + "' after the condition");
   }
-  if (c.kind != Condition::kBetween) c.rhs_text = Join(tokens, start, tokens.size());
+  if (c.kind != Condition::kBetween) c.rhs_text = SourceText(tokens, start, tokens.size());
   Conform(*c.rhs, c.info, name);
   if (c.rhs2) Conform(*c.rhs2, c.info, name);
   return c;

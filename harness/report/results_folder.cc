@@ -8,6 +8,7 @@
 #include <iterator>
 #include <system_error>
 
+#include "sluice/core/files.h"
 #include "sluice/core/hdr_log.h"
 #include "sluice/report/timeseries_columns.h"
 #include "sluice/core/redact.h"
@@ -17,19 +18,6 @@
 
 namespace sluice {
 namespace {
-
-constexpr char kLatencyFiles[][12] = {"end_to_end", "queue_wait", "worker", "kafka", "source_lag", "consume"};
-
-const std::shared_ptr<LatencyHistogram>& LatencyOf(const CellResult& r, int which) {
-  switch (which) {
-    case 0: return r.end_to_end;
-    case 1: return r.queue_wait;
-    case 2: return r.worker;
-    case 3: return r.kafka;
-    case 5: return r.consume;
-    default: return r.source_lag;
-  }
-}
 
 // Removes the temporary file and throws, naming the file and the OS error.
 [[noreturn]] void FailWrite(const std::string& temporary, const std::string& what,
@@ -50,20 +38,6 @@ std::string PathComponent(const std::string& s) {
   }
   if (out.empty() || out == "." || out == "..") out = "run" + out;
   return out;
-}
-
-// Writes all of `data` to `fd`; false with errno set on failure.
-bool WriteAllBytes(int fd, const std::string& data) {
-  size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    written += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -94,6 +68,13 @@ class ResultsFolder::AppendFile {
   std::string path_;
   int fd_ = -1;
 };
+
+std::string ReadResultsFile(const std::string& path) {
+  InputLimits limits;
+  limits.max_bytes = kMaxResultsFileBytes;
+  limits.streams = false;
+  return ReadInput(path, limits);
+}
 
 ResultsFolder::ResultsFolder(const std::string& results_root, const std::string& name,
                              const std::string& utc_stamp) {
@@ -138,29 +119,10 @@ std::unique_ptr<ResultsFolder> ResultsFolder::AtPath(const std::string& path) {
 ResultsFolder::~ResultsFolder() = default;
 
 void ResultsFolder::WriteFile(const std::string& file_name, const std::string& content) const {
-  const std::string target = (std::filesystem::path(path_) / file_name).string();
-  const std::string temporary = target + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    const int error = errno;
-    throw ResultsError("cannot write " + target + " (as " + temporary + "): " +
-                       std::strerror(error));
-  }
-  if (!WriteAllBytes(fd, content)) {
-    const int error = errno;
-    ::close(fd);
-    FailWrite(temporary, "write", target, error);
-  }
-  // Durable before it becomes visible: after a crash the file under its final
-  // name is complete, not empty.
-  if (::fsync(fd) != 0) {
-    const int error = errno;
-    ::close(fd);
-    FailWrite(temporary, "write", target, error);
-  }
-  if (::close(fd) != 0) FailWrite(temporary, "write", target, errno);
-  if (::rename(temporary.c_str(), target.c_str()) != 0) {
-    FailWrite(temporary, "rename into place", target, errno);
+  try {
+    WriteFileAtomically((std::filesystem::path(path_) / file_name).string(), content);
+  } catch (const FileError& e) {
+    throw ResultsError(e.what());
   }
 }
 
@@ -232,23 +194,25 @@ void ResultsFolder::AddCell(const CellResult& cell) {
                           ": latencies in nanoseconds of the events intended in the measured window");
     const double warmup_s = cell.scenario.warmup_ns / 1e9;
     std::string kinds;
-    for (int i = 0; i < static_cast<int>(std::size(kLatencyFiles)); ++i) {
-      if (const auto& h = LatencyOf(cell, i)) {
-        writer.WriteInterval(kLatencyFiles[i], warmup_s, cell.duration_s, *h);
-        kinds += (kinds.empty() ? "" : " ") + std::string(kLatencyFiles[i]);
+    for (LatencyKind kind : kAllLatencyKinds) {
+      if (const auto& h = cell.latency(kind)) {
+        const std::string name(LatencyKindName(kind));
+        writer.WriteInterval(name, warmup_s, cell.duration_s, *h);
+        kinds += (kinds.empty() ? "" : " ") + name;
       }
     }
     WriteFile(stem + ".hlog", hlog.str());
     IndexFile(cell, stem + ".hlog", "latency histograms in ns, HdrHistogram interval log: " + kinds);
   }
-  for (int i = 0; i < static_cast<int>(std::size(kLatencyFiles)); ++i) {
-    const auto& h = LatencyOf(cell, i);
+  for (LatencyKind kind : kAllLatencyKinds) {
+    const auto& h = cell.latency(kind);
     if (!h) continue;
     std::ostringstream hgrm;
     h->WritePercentiles(hgrm, 1e6);  // milliseconds
-    const std::string name = stem + "." + kLatencyFiles[i] + ".hgrm";
+    const std::string kind_name(LatencyKindName(kind));
+    const std::string name = stem + "." + kind_name + ".hgrm";
     WriteFile(name, hgrm.str());
-    IndexFile(cell, name, std::string(kLatencyFiles[i]) + " latency percentiles in ms (.hgrm)");
+    IndexFile(cell, name, kind_name + " latency percentiles in ms (.hgrm)");
   }
   // The interval series: its rows, and its histograms as interval lines
   // (start = the interval's start on the cell's timeline), lossless.

@@ -22,6 +22,7 @@
 
 #include "sluice/core/stop.h"
 #include "sluice/core/units.h"
+#include "sluice/core/text.h"
 
 namespace sluice {
 
@@ -207,12 +208,6 @@ std::string Suggest(const std::string& word, const std::vector<std::string>& can
   return "";
 }
 
-std::string Join(const std::vector<std::string>& words, const char* sep = ", ") {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
-  return out;
-}
-
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null: return "nothing";
@@ -273,14 +268,14 @@ class MapReader {
       : ctx_(ctx), node_(node), path_(std::move(path)) {
     for (const char* key : allowed) allowed_.emplace_back(key);
     if (!node.IsMap()) {
-      ctx.Fail(node, path_, "expected a map with keys " + Join(allowed_) + ", got " +
+      ctx.Fail(node, path_, "expected a map with keys " + Join(allowed_, ", ") + ", got " +
                                  Describe(node));
     }
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.Scalar();
       if (std::find(allowed_.begin(), allowed_.end(), key) == allowed_.end()) {
         ctx.Fail(it->first, JoinKey(path_, key),
-                 "unknown key" + Suggest(key, allowed_) + "; valid keys here: " + Join(allowed_));
+                 "unknown key" + Suggest(key, allowed_) + "; valid keys here: " + Join(allowed_, ", "));
       }
     }
   }
@@ -761,7 +756,7 @@ std::vector<FaultSpec> ReadFaults(const Context& ctx, const YAML::Node& node, co
       const std::string key = it->first.Scalar();
       if (std::find(uses.begin(), uses.end(), key) == uses.end()) {
         ctx.Fail(it->first, m.Key(key.c_str()),
-                 "does not apply to action " + action + "; it uses " + Join(uses));
+                 "does not apply to action " + action + "; it uses " + Join(uses, ", "));
       }
     }
     f.at_ns = ReadDuration(ctx, m.Require("at"), m.Key("at"), 0, 24 * 3600e9);

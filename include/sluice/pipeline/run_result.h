@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sluice/core/counters.h"
+#include "sluice/core/latency_kind.h"
 #include "sluice/core/latency_histogram.h"
 #include "sluice/pipeline/interval_row.h"
 #include "sluice/pipeline/verify.h"
@@ -195,6 +196,11 @@ struct CellResult {
   // With verify: intended time -> read back by the verifier, of the first
   // copy of each measured event (null without verify).
   std::shared_ptr<LatencyHistogram> consume;
+  // The histogram of one kind, as above (null when the cell has none).
+  std::shared_ptr<LatencyHistogram>& latency(LatencyKind kind);
+  const std::shared_ptr<LatencyHistogram>& latency(LatencyKind kind) const {
+    return const_cast<CellResult*>(this)->latency(kind);
+  }
 
   VerifyResult verify;
 
@@ -231,6 +237,18 @@ struct CellResult {
   bool expectations_checked = false;
   std::vector<ExpectationOutcome> expectations;
 };
+
+inline std::shared_ptr<LatencyHistogram>& CellResult::latency(LatencyKind kind) {
+  switch (kind) {
+    case LatencyKind::kEndToEnd: return end_to_end;
+    case LatencyKind::kQueueWait: return queue_wait;
+    case LatencyKind::kWorker: return worker;
+    case LatencyKind::kKafka: return kafka;
+    case LatencyKind::kSourceLag: return source_lag;
+    case LatencyKind::kConsume: return consume;
+  }
+  return end_to_end;
+}
 
 }  // namespace sluice
 

@@ -196,6 +196,16 @@ class ResultsError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The largest file of a results folder that is read back (compare, plot,
+// merge): a report.csv of 10,000 cells is about 30 MB, so anything far
+// larger is not a report.
+inline constexpr uint64_t kMaxResultsFileBytes = 256u << 20;
+
+// Reads one file of a results folder back: a regular file of at most
+// kMaxResultsFileBytes (a device or a FIFO is refused, never waited on).
+// Throws FileError (core/files.h) with the reason.
+std::string ReadResultsFile(const std::string& path);
+
 // Owns results/<name>-<UTC>/ and the reporters that write into it.
 //
 //   Begin(context)     report.csv, types.csv with their headers; report.json
