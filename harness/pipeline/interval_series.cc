@@ -13,6 +13,7 @@
 #include "sluice/core/hdr_log.h"
 #include "sluice/pipeline/faults.h"
 #include "sluice/pipeline/producer_worker.h"
+#include "sluice/pipeline/queue_depth.h"
 #include "sluice/pipeline/source.h"
 
 namespace sluice {
@@ -99,6 +100,9 @@ void IntervalRecorder::Tick(int64_t now_ns, bool last) {
     depth_max_ = std::max(depth_max_, depth);
     depth_sum_ += static_cast<double>(depth);
     ++depth_samples_;
+    if (in_.depth_stats != nullptr) {
+      in_.depth_stats->Sample(now_ns, depth, in_.source_done != nullptr && in_.source_done->load());
+    }
   }
   if (!window_started_ && t >= scenario_.warmup_ns) {
     window_started_ = true;

@@ -2,13 +2,14 @@
 // row per report.interval from the schedule's time 0 to the end of the
 // flush, on a thread of its own.
 //
-// Every millisecond it samples the queue depth. At each interval boundary it
+// Every millisecond it samples the queue depth (for its rows, and for the
+// cell's QueueDepthStats). At each interval boundary it
 // reads the running counters (source, workers) and the CPU figures
 // (/proc/stat, getrusage); the interval's latencies and delivery counts come
 // from each client's IntervalHistograms once every client has closed the
 // interval (at most ~100 ms later, the listeners' poll time-out). The row is
-// then complete: it is kept and handed to `on_row` (the status line, issue
-// 15's metrics). Stop(), after every client's listener stopped, writes the
+// then complete: it is kept and handed to `on_row` (the status line, the
+// Prometheus metrics). Stop(), after every client's listener stopped, writes the
 // last (partial) interval and sets each row's `offered` from the source's
 // counts by intended time, which are final only then (a source held back by
 // a full queue schedules late): the live rows show what was counted so far.
@@ -39,6 +40,7 @@ namespace sluice {
 
 struct SourceCounters;   // source.h
 struct WorkerCounters;   // producer_worker.h
+class QueueDepthStats;   // queue_depth.h
 
 // The cell's counts so far, at the end of a row.
 struct IntervalTotals {
@@ -51,6 +53,8 @@ struct IntervalInputs {
   std::vector<const WorkerCounters*> workers;
   std::function<uint64_t()> depth;           // the queue's depth now (any thread)
   const std::atomic<bool>* source_done = nullptr;
+  // Given every depth sample too, on the recorder's thread (optional).
+  QueueDepthStats* depth_stats = nullptr;
 };
 
 // A whole machine's CPU time counters from /proc/stat (jiffies).

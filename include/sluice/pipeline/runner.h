@@ -6,10 +6,11 @@
 //   -> ProducerWorker threads
 //   -> drain, flush, count -> CellResult
 //
-// The calling thread monitors: it samples the queue depth every millisecond.
-// An IntervalRecorder (interval_series.h) builds the cell's interval series
-// and reports a StatusSnapshot per interval; a FaultInjector (faults.h)
-// applies the scenario's faults. A cell with faults on the embedded cluster
+// The stages of one cell are harness/pipeline/cell_pipeline.h's. The calling
+// thread waits for them; an IntervalRecorder (interval_series.h) samples
+// the queue depth every millisecond, builds the cell's interval series and
+// reports a StatusSnapshot per interval; a FaultInjector (faults.h) applies
+// the scenario's faults. A cell with faults on the embedded cluster
 // leaves it to the next cell only after a restart. Set-up failures (broker
 // unreachable, topic refused) are caught and recorded in CellResult::error;
 // scenario errors were refused before any run started.
