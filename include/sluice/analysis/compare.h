@@ -73,29 +73,20 @@
 #define SLUICE_ANALYSIS_COMPARE_H_
 
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sluice/analysis/error.h"
 #include "sluice/analysis/plot.h"
 
 namespace sluice {
 
-// A comparison that cannot be made or written; what() says why, naming the
-// file.
-class CompareError : public std::runtime_error {
+// A comparison that cannot be made (kRefused) or written (kUnwritable: the
+// --csv or --plot file).
+class CompareError : public AnalysisError {
  public:
-  enum class Kind {
-    kRefused,     // the inputs or options: nothing was compared
-    kUnwritable,  // the --csv or --plot file could not be written
-  };
-  explicit CompareError(const std::string& what, Kind kind = Kind::kRefused)
-      : std::runtime_error(what), kind_(kind) {}
-  Kind kind() const { return kind_; }
-
- private:
-  Kind kind_;
+  using AnalysisError::AnalysisError;
 };
 
 // One report.csv, read back and checked.

@@ -31,11 +31,11 @@
 #define SLUICE_ANALYSIS_MERGE_H_
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "sluice/analysis/error.h"
 #include "sluice/pipeline/run_result.h"
 #include "sluice/report/shard_manifest.h"
 #include "sluice/scenario/scenario.h"
@@ -51,20 +51,12 @@ struct MergeOptions {
   std::string command_line;
 };
 
-// Shards that cannot be merged, or a merged folder that cannot be written;
-// what() says why, naming the folder or file.
-class MergeError : public std::runtime_error {
+// Shards that cannot be merged (kRefused: they do not belong together, or
+// one is damaged; nothing written), or a merged folder that cannot be
+// written (kUnwritable).
+class MergeError : public AnalysisError {
  public:
-  enum class Kind {
-    kRefused,     // the shards do not belong together, or one is damaged: nothing written
-    kUnwritable,  // the output folder cannot be written
-  };
-  explicit MergeError(const std::string& what, Kind kind = Kind::kRefused)
-      : std::runtime_error(what), kind_(kind) {}
-  Kind kind() const { return kind_; }
-
- private:
-  Kind kind_;
+  using AnalysisError::AnalysisError;
 };
 
 // The shards added up, not yet written.

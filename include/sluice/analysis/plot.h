@@ -32,28 +32,19 @@
 
 #include <cstddef>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "sluice/analysis/error.h"
 namespace sluice {
 
-// A folder that cannot be plotted, or a page that cannot be written; what()
-// says why, naming the folder or the file.
-class PlotError : public std::runtime_error {
+// A folder that cannot be plotted (kRefused: not a results folder, or a
+// damaged one), or a page that cannot be written (kUnwritable).
+class PlotError : public AnalysisError {
  public:
-  enum class Kind {
-    kRefused,     // not a results folder, or a damaged one: nothing drawn
-    kUnwritable,  // the page could not be written
-  };
-  explicit PlotError(const std::string& what, Kind kind = Kind::kRefused)
-      : std::runtime_error(what), kind_(kind) {}
-  Kind kind() const { return kind_; }
-
- private:
-  Kind kind_;
+  using AnalysisError::AnalysisError;
 };
 
 // One point of a percentile distribution: the latency at percentile p.
