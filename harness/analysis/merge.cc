@@ -2,48 +2,60 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
-#include "sluice/core/exit_codes.h"
 #include "sluice/core/files.h"
 #include "sluice/core/hdr_log.h"
 #include "sluice/core/hlog_reader.h"
+#include "sluice/core/text.h"
 #include "sluice/report/csv.h"
 #include "sluice/report/expectation.h"
 #include "sluice/report/reporter.h"
-#include "sluice/report/shard_manifest.h"
 
 namespace sluice {
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
-
-// Bad input: the message says which folder and what; exit code 2.
-class Refused : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using CellKey = std::pair<int, int>;  // (cell, repetition)
 
 std::string ReadText(const fs::path& path) {
   try {
     return ReadResultsFile(path.string());
   } catch (const FileError& e) {
-    throw Refused(path.string() + ": " + e.what());
+    throw MergeError(path.string() + ": " + e.what());
   }
+}
+
+Hlog ReadShardHlog(const fs::path& path) {
+  std::istringstream text(ReadText(path));
+  try {
+    return ReadHlog(text, path.string());
+  } catch (const HlogError& e) {
+    throw MergeError(e.what());
+  }
+}
+
+// "<cell>-<repetition><suffix>", the name of a cell's file in a results folder.
+std::string CellFile(const CellKey& key, const std::string& suffix) {
+  return std::to_string(key.first) + "-" + std::to_string(key.second) + suffix;
 }
 
 struct ShardFolder {
   std::string folder;
   ShardManifest manifest;
   Json report;
-  std::map<std::pair<int, int>, const Json*> cells;  // (cell, repetition) -> report.json's cell
+  std::map<CellKey, const Json*> cells;  // report.json's cells
 };
 
 ShardFolder ReadShard(const std::string& folder) {
@@ -52,17 +64,17 @@ ShardFolder ReadShard(const std::string& folder) {
   try {
     s.manifest = ReadShardManifest(folder);
   } catch (const ShardManifestError& e) {
-    throw Refused(e.what());
+    throw MergeError(e.what());
   }
   const fs::path report = fs::path(folder) / "report.json";
   s.report = Json::parse(ReadText(report), nullptr, false);
   if (s.report.is_discarded() || !s.report.is_object() || !s.report.contains("cells")) {
-    throw Refused(report.string() + ": not a sluice report");
+    throw MergeError(report.string() + ": not a sluice report");
   }
   if (s.report.value("partial", true)) {
-    throw Refused(report.string() + ": the report is partial (" +
-                  s.report.value("partial_reason", std::string("the run did not finish")) +
-                  "): a shard that did not finish cannot be merged");
+    throw MergeError(report.string() + ": the report is partial (" +
+                     s.report.value("partial_reason", std::string("the run did not finish")) +
+                     "): a shard that did not finish cannot be merged");
   }
   for (const Json& cell : s.report["cells"]) {
     s.cells[{cell.at("cell").get<int>(), cell.at("repetition").get<int>()}] = &cell;
@@ -77,7 +89,57 @@ std::string FormatSeconds(double s) {
   return text.str();
 }
 
-// Every check of "these shards belong together"; throws Refused.
+// ---- do the shards belong together? ---------------------------------------
+
+// The same slots as `first`: the same start and plan (a shard's own
+// lateness is checked from when its cells began).
+void CheckSameSlots(const ShardFolder& first, const ShardFolder& s) {
+  for (const auto& c : s.manifest.cells) {
+    for (const auto& f : first.manifest.cells) {
+      if (f.cell != c.cell || f.repetition != c.repetition) continue;
+      if (std::isnan(c.slot_unix_s) != std::isnan(f.slot_unix_s) ||
+          std::fabs(c.slot_unix_s - f.slot_unix_s) > 0.001) {
+        throw MergeError(s.folder + "/shard.json: cell " + std::to_string(c.cell) + " repetition " +
+                         std::to_string(c.repetition) + " had another start slot than in " + first.folder +
+                         ": not shards of one run (one --start-at, one plan)");
+      }
+    }
+  }
+}
+
+// `s` ran as `first` did: the same split, scenario, overrides, start
+// barrier, slots and revision.
+void CheckSameRun(const ShardFolder& first, const ShardFolder& s) {
+  const ShardManifest& m = s.manifest;
+  auto differs = [&](const std::string& what, const std::string& a, const std::string& b) {
+    throw MergeError(s.folder + ": " + what + " " + b + ", but " + first.folder + " has " + a +
+                     ": not shards of the same run");
+  };
+  if (m.shard.count != first.manifest.shard.count) {
+    differs("is a shard of", std::to_string(first.manifest.shard.count), std::to_string(m.shard.count));
+  }
+  if (m.shard.by != first.manifest.shard.by) {
+    differs("splits by", ToString(first.manifest.shard.by), ToString(m.shard.by));
+  }
+  if (s.report["scenario"] != first.report["scenario"]) {
+    throw MergeError(s.folder + ": its scenario differs from " + first.folder + "'s: not shards of the same run");
+  }
+  if (s.report["overrides"] != first.report["overrides"]) {
+    differs("has --set", first.report["overrides"].dump(), s.report["overrides"].dump());
+  }
+  const double gap = m.cell_gap_s, first_gap = first.manifest.cell_gap_s;
+  if (std::isnan(gap) != std::isnan(first_gap) || (!std::isnan(gap) && gap != first_gap)) {
+    auto text = [](double g) { return std::isnan(g) ? std::string("no start barrier") : "--cell-gap " + FormatSeconds(g); };
+    differs("ran with", text(first_gap), text(gap));
+  }
+  CheckSameSlots(first, s);
+  const std::string revision = s.report["environment"].value("git_revision", "");
+  const std::string first_revision = first.report["environment"].value("git_revision", "");
+  if (revision != first_revision) differs("was run by revision", first_revision, revision);
+}
+
+// Every check of "these shards belong together": each ran as the first,
+// with its cells, each index once, and they began within one interval.
 void CheckTogether(const std::vector<ShardFolder>& shards) {
   const ShardFolder& first = shards.front();
   const int count = first.manifest.shard.count;
@@ -85,59 +147,23 @@ void CheckTogether(const std::vector<ShardFolder>& shards) {
   double earliest = INFINITY, latest = -INFINITY;
   for (const ShardFolder& s : shards) {
     const ShardManifest& m = s.manifest;
-    auto differs = [&](const std::string& what, const std::string& a, const std::string& b) {
-      throw Refused(s.folder + ": " + what + " " + b + ", but " + first.folder + " has " + a +
-                    ": not shards of the same run");
-    };
-    if (m.shard.count != count) {
-      differs("is a shard of", std::to_string(count), std::to_string(m.shard.count));
-    }
-    if (m.shard.by != first.manifest.shard.by) {
-      differs("splits by", ToString(first.manifest.shard.by), ToString(m.shard.by));
-    }
-    if (s.report["scenario"] != first.report["scenario"]) {
-      throw Refused(s.folder + ": its scenario differs from " + first.folder + "'s: not shards of the same run");
-    }
-    if (s.report["overrides"] != first.report["overrides"]) {
-      differs("has --set", first.report["overrides"].dump(), s.report["overrides"].dump());
-    }
-    const double gap = m.cell_gap_s, first_gap = first.manifest.cell_gap_s;
-    if (std::isnan(gap) != std::isnan(first_gap) || (!std::isnan(gap) && gap != first_gap)) {
-      auto text = [](double g) { return std::isnan(g) ? std::string("no start barrier") : "--cell-gap " + FormatSeconds(g); };
-      differs("ran with", text(first_gap), text(gap));
-    }
-    // The same slots: the same start and plan (a shard's own lateness is
-    // checked below, from when its cells began).
-    for (const auto& c : m.cells) {
-      for (const auto& f : first.manifest.cells) {
-        if (f.cell != c.cell || f.repetition != c.repetition) continue;
-        if (std::isnan(c.slot_unix_s) != std::isnan(f.slot_unix_s) ||
-            std::fabs(c.slot_unix_s - f.slot_unix_s) > 0.001) {
-          throw Refused(s.folder + "/shard.json: cell " + std::to_string(c.cell) + " repetition " +
-                        std::to_string(c.repetition) + " had another start slot than in " + first.folder +
-                        ": not shards of one run (one --start-at, one plan)");
-        }
-      }
-    }
-    const std::string revision = s.report["environment"].value("git_revision", "");
-    const std::string first_revision = first.report["environment"].value("git_revision", "");
-    if (revision != first_revision) differs("was run by revision", first_revision, revision);
+    CheckSameRun(first, s);
     auto [it, fresh] = by_index.emplace(m.shard.index, s.folder);
     if (!fresh) {
-      throw Refused("shard " + m.shard.ToString() + " is given twice: " + it->second + " and " + s.folder);
+      throw MergeError("shard " + m.shard.ToString() + " is given twice: " + it->second + " and " + s.folder);
     }
-    std::set<std::pair<int, int>> a, b;
+    std::set<CellKey> a, b;
     for (const auto& [key, cell] : s.cells) a.insert(key);
     for (const auto& [key, cell] : first.cells) b.insert(key);
-    if (a != b) throw Refused(s.folder + ": its cells and repetitions differ from " + first.folder + "'s");
-    if (!std::isfinite(m.started_unix_s)) throw Refused(s.folder + "/shard.json: the shard never started a cell");
+    if (a != b) throw MergeError(s.folder + ": its cells and repetitions differ from " + first.folder + "'s");
+    if (!std::isfinite(m.started_unix_s)) throw MergeError(s.folder + "/shard.json: the shard never started a cell");
     earliest = std::min(earliest, m.started_unix_s);
     latest = std::max(latest, m.started_unix_s);
   }
   for (int i = 0; i < count; ++i) {
     if (by_index.count(i) == 0) {
-      throw Refused("shard " + std::to_string(i) + "/" + std::to_string(count) + " is missing (" +
-                    std::to_string(by_index.size()) + " of " + std::to_string(count) + " given)");
+      throw MergeError("shard " + std::to_string(i) + "/" + std::to_string(count) + " is missing (" +
+                       std::to_string(by_index.size()) + " of " + std::to_string(count) + " given)");
     }
   }
   if (latest - earliest > kMergeStartToleranceS) {
@@ -146,9 +172,11 @@ void CheckTogether(const std::vector<ShardFolder>& shards) {
     why << std::fixed << "the shards began " << (latest - earliest)
         << " s apart, more than one interval (" << kMergeStartToleranceS
         << " s): their windows do not line up (start them with one --start-at)";
-    throw Refused(why.str());
+    throw MergeError(why.str());
   }
 }
+
+// ---- adding up a cell -------------------------------------------------------
 
 double Number(const Json& j, const char* key) {
   const auto it = j.find(key);
@@ -164,9 +192,10 @@ double AddKnown(double a, double b) {
   if (std::isnan(b)) return a;
   return a + b;
 }
+// The first shard's value, then AddKnown of each further shard's.
+void AddKnownInto(double& into, double v, bool first) { into = first ? v : AddKnown(into, v); }
 
-// Adds one shard's cell (its report.json entry and its .hlog) into `m`.
-void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first) {
+void AddLedger(const Json& j, CellResult& m) {
   const Json& ledger = j.at("ledger");
   m.scheduled += Count(ledger, "scheduled");
   m.unsent += Count(ledger, "unsent");
@@ -181,6 +210,9 @@ void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first
   for (const auto& [code, count] : j.at("failed_by_code").items()) {
     m.failed_by_code[std::stoi(code)] += count.get<uint64_t>();
   }
+}
+
+void AddThroughputAndSource(const Json& j, CellResult& m) {
   const Json& tp = j.at("throughput");
   m.duration_s = std::max(m.duration_s, Number(tp, "duration_s"));
   m.offered_rate += Number(tp, "offered_rate");
@@ -193,17 +225,22 @@ void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first
   m.blocked += Count(src, "blocked");
   m.max_lag_ns = std::max<int64_t>(m.max_lag_ns, static_cast<int64_t>(Number(src, "max_lag_ns")));
   // mean_lag_ns is weighted by generated: summed here, divided at the end.
-  m.mean_lag_ns += Number(src, "mean_lag_ns") * static_cast<double>(Count(ledger, "generated"));
+  m.mean_lag_ns += Number(src, "mean_lag_ns") * static_cast<double>(Count(j.at("ledger"), "generated"));
+}
+
+void AddQueue(const Json& j, CellResult& m, bool first) {
   const Json& q = j.at("queue");
   m.max_depth = std::max(m.max_depth, Count(q, "max_depth"));
   m.mean_depth += Number(q, "mean_depth");
-  m.depth_growth = first ? Number(q, "depth_growth") : AddKnown(m.depth_growth, Number(q, "depth_growth"));
+  AddKnownInto(m.depth_growth, Number(q, "depth_growth"), first);
   const Json& little = q.at("little");
-  m.little_arrival_rate = first ? Number(little, "arrival_rate") : AddKnown(m.little_arrival_rate, Number(little, "arrival_rate"));
-  m.little_mean_depth = first ? Number(little, "mean_depth") : AddKnown(m.little_mean_depth, Number(little, "mean_depth"));
-  m.little_predicted_depth =
-      first ? Number(little, "predicted_depth") : AddKnown(m.little_predicted_depth, Number(little, "predicted_depth"));
+  AddKnownInto(m.little_arrival_rate, Number(little, "arrival_rate"), first);
+  AddKnownInto(m.little_mean_depth, Number(little, "mean_depth"), first);
+  AddKnownInto(m.little_predicted_depth, Number(little, "predicted_depth"), first);
   m.backpressure += Count(j.at("producers"), "backpressure");
+}
+
+void AddWireAndProcess(const Json& j, CellResult& m) {
   const Json& wire = j.at("wire");
   m.wire_bytes += Count(wire, "bytes");
   m.wire_messages += Count(wire, "messages");
@@ -214,6 +251,9 @@ void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first
   m.cpu_system_s += Number(process, "cpu_system_s");
   m.peak_rss_bytes = std::max<int64_t>(m.peak_rss_bytes, static_cast<int64_t>(Number(process, "peak_rss_bytes")));
   m.setup_s = std::max(m.setup_s, Number(process, "setup_s"));
+}
+
+void AddTypes(const Json& j, CellResult& m) {
   for (const Json& t : j.at("types")) {
     const std::string name = t.at("type").get<std::string>();
     auto it = std::find_if(m.types.begin(), m.types.end(), [&](const TypeCounts& c) { return c.type == name; });
@@ -226,41 +266,36 @@ void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first
     it->delivered += Count(t, "delivered");
     it->failed += Count(t, "failed");
   }
-  if (first) {
-    m.topic = j.value("topic", "");
-    m.broker = j.value("broker", "");
-    m.broker_count = j.value("broker_count", 0);
-    m.kafka_version = j.value("kafka_version", "");
-    for (const auto& [name, value] : j.at("effective_config").items()) {
-      m.effective_config.emplace_back(name, value.get<std::string>());
-    }
-    // Every shard read the whole trace: its reading figures are one shard's.
-    if (j.contains("replay") && j["replay"].is_object()) {
-      const Json& r = j["replay"];
-      m.replayed = true;
-      m.replay.lines = Count(r, "lines");
-      m.replay.bad_lines = Count(r, "bad_lines");
-      m.replay.out_of_order = Count(r, "out_of_order");
-      m.replay.clamped = Count(r, "clamped");
-      m.replay.passes = Count(r, "passes");
-      m.replay.other_type = Count(r, "other_type");
-      m.replay.bad_line_examples = r.value("bad_line_examples", std::vector<std::string>{});
-    }
+}
+
+// What every shard has alike, taken from the first: the topic, the broker,
+// librdkafka's configuration, and the trace's reading figures (every shard
+// read the whole trace: its figures are one shard's).
+void TakeFirstShardFacts(const Json& j, CellResult& m) {
+  m.topic = j.value("topic", "");
+  m.broker = j.value("broker", "");
+  m.broker_count = j.value("broker_count", 0);
+  m.kafka_version = j.value("kafka_version", "");
+  for (const auto& [name, value] : j.at("effective_config").items()) {
+    m.effective_config.emplace_back(name, value.get<std::string>());
   }
-  if (j.contains("error") && j["error"].is_string()) {
-    m.error += (m.error.empty() ? "" : "; ") + ("shard " + s.manifest.shard.ToString() + ": " +
-                                                j["error"].get<std::string>());
+  if (j.contains("replay") && j["replay"].is_object()) {
+    const Json& r = j["replay"];
+    m.replayed = true;
+    m.replay.lines = Count(r, "lines");
+    m.replay.bad_lines = Count(r, "bad_lines");
+    m.replay.out_of_order = Count(r, "out_of_order");
+    m.replay.clamped = Count(r, "clamped");
+    m.replay.passes = Count(r, "passes");
+    m.replay.other_type = Count(r, "other_type");
+    m.replay.bad_line_examples = r.value("bad_line_examples", std::vector<std::string>{});
   }
-  // The histograms, exactly: every bucket's count from the shard's .hlog.
-  const fs::path hlog = fs::path(s.folder) /
-                        (std::to_string(m.cell) + "-" + std::to_string(m.repetition) + ".hlog");
-  std::istringstream text(ReadText(hlog));
-  Hlog log;
-  try {
-    log = ReadHlog(text, hlog.string());
-  } catch (const HlogError& e) {
-    throw Refused(e.what());
-  }
+}
+
+// The histograms, exactly: every bucket's count from the shard's .hlog; the
+// cell's epoch the earliest shard's start.
+void AddHistograms(const ShardFolder& s, CellResult& m) {
+  const Hlog log = ReadShardHlog(fs::path(s.folder) / CellFile({m.cell, m.repetition}, ".hlog"));
   if (std::isfinite(log.start_time_s)) {
     m.epoch_unix_s = m.epoch_unix_s > 0 ? std::min(m.epoch_unix_s, log.start_time_s) : log.start_time_s;
   }
@@ -276,7 +311,129 @@ void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first
   }
 }
 
-// ---- timeseries.csv (issue 10's per-interval figures), when present.
+// Adds one shard's cell (its report.json entry and its .hlog) into `m`.
+void AddShardCell(const ShardFolder& s, const Json& j, CellResult& m, bool first) {
+  AddLedger(j, m);
+  AddThroughputAndSource(j, m);
+  AddQueue(j, m, first);
+  AddWireAndProcess(j, m);
+  AddTypes(j, m);
+  if (first) TakeFirstShardFacts(j, m);
+  if (j.contains("error") && j["error"].is_string()) {
+    m.error += (m.error.empty() ? "" : "; ") + ("shard " + s.manifest.shard.ToString() + ": " +
+                                                j["error"].get<std::string>());
+  }
+  AddHistograms(s, m);
+}
+
+// When each cell began: the merged cell's epoch (the earliest shard's), and
+// each shard's own, NaN where a shard's .hlog names none.
+struct CellEpochs {
+  std::map<CellKey, double> merged;
+  std::map<CellKey, std::vector<double>> shards;
+};
+
+// The shards' plan, loaded from `scenario` with their --set overrides: the
+// scenario they ran.
+ScenarioPlan LoadShardsPlan(const std::vector<ShardFolder>& shards, const std::string& scenario) {
+  const ShardManifest& m0 = shards.front().manifest;
+  ScenarioPlan plan;
+  try {
+    plan = LoadValidatedPlan(scenario, m0.overrides);
+  } catch (const ScenarioError& e) {
+    throw MergeError(std::string("the shards' scenario (give it with --scenario FILE): ") + e.what());
+  }
+  if (plan.base.name != shards.front().report["scenario"].value("name", "")) {
+    throw MergeError(scenario + ": scenario '" + plan.base.name + "', but the shards ran '" +
+                     shards.front().report["scenario"].value("name", "") + "'");
+  }
+  return plan;
+}
+
+// Every cell of the shards added up, in (cell, repetition) order; the plan
+// (loaded from `scenario`) must have each.
+std::vector<CellResult> MergeCells(const std::vector<ShardFolder>& shards, const ScenarioPlan& plan,
+                                   const std::string& scenario, CellEpochs* epochs) {
+  std::vector<CellResult> merged;
+  for (const auto& [key, cell_json] : shards.front().cells) {
+    if (key.first < 0 || key.first >= static_cast<int>(plan.cells.size())) {
+      throw MergeError(scenario + ": has no cell " + std::to_string(key.first) +
+                       " (the file changed since the shards ran?)");
+    }
+    CellResult m;
+    m.cell = key.first;
+    m.repetition = key.second;
+    m.scenario = plan.cells[static_cast<size_t>(key.first)];
+    m.depth_growth = NAN;
+    for (size_t si = 0; si < shards.size(); ++si) {
+      AddShardCell(shards[si], *shards[si].cells.at(key), m, si == 0);
+      epochs->shards[key].push_back(NAN);
+    }
+    if (m.generated > 0) m.mean_lag_ns /= static_cast<double>(m.generated);
+    if (cell_json->contains("expectations") && (*cell_json)["expectations"].is_array()) {
+      m.expectations = CheckExpectations(m, plan.swept_keys);
+      m.expectations_checked = true;
+    }
+    epochs->merged[key] = m.epoch_unix_s;
+    merged.push_back(std::move(m));
+  }
+  return merged;
+}
+
+// Each shard's own epoch per cell, from its .hlog's StartTime line, for
+// lining up its time series.
+void ReadShardEpochs(const std::vector<ShardFolder>& shards, CellEpochs* epochs) {
+  for (size_t si = 0; si < shards.size(); ++si) {
+    for (auto& [key, by_shard] : epochs->shards) {
+      std::ifstream in(fs::path(shards[si].folder) / CellFile(key, ".hlog"));
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.rfind("#[StartTime: ", 0) == 0) {
+          by_shard[si] = std::strtod(line.c_str() + 13, nullptr);
+          break;
+        }
+      }
+    }
+  }
+}
+
+// Every cell's windows, not only the first's, must line up: shards begin
+// later cells in slots (run --cell-gap), and one that began late ran its
+// window apart from the others'.
+void CheckCellWindows(const std::vector<ShardFolder>& shards, const CellEpochs& epochs) {
+  for (const auto& [key, by_shard] : epochs.shards) {
+    double earliest = INFINITY, latest = -INFINITY;
+    size_t first = 0, last = 0;
+    for (size_t si = 0; si < by_shard.size(); ++si) {
+      if (!std::isfinite(by_shard[si])) continue;
+      if (by_shard[si] < earliest) earliest = by_shard[si], first = si;
+      if (by_shard[si] > latest) latest = by_shard[si], last = si;
+    }
+    if (!std::isfinite(earliest) || latest - earliest <= kMergeStartToleranceS) continue;
+    std::ostringstream why;
+    why.precision(3);
+    why << std::fixed << "cell " << key.first << " repetition " << key.second << ": shard "
+        << shards[last].manifest.shard.ToString() << " began it " << (latest - earliest) << " s after shard "
+        << shards[first].manifest.shard.ToString() << ", more than one interval (" << kMergeStartToleranceS
+        << " s): their windows do not line up ("
+        << (std::isnan(shards.front().manifest.cell_gap_s)
+                ? "start the shards with one --start-at: each cell then begins in a slot"
+                : "a longer --cell-gap gives each cell's drain and the next one's set-up more time")
+        << ")";
+    throw MergeError(why.str());
+  }
+}
+
+// ---- timeseries.csv, when the shards have one ------------------------------
+//
+// Rows are lined up by wall-clock time: a row's time is its cell's epoch
+// (the .hlog start time) plus t_s; the merged row's t_s is that time minus
+// the merged cell's epoch, rounded to whole intervals. Counts are summed;
+// *_max and depth_max take the largest (and length_s, the same in every
+// shard); host_cpu_pct the mean; faults the union; latency quantiles the
+// largest shard's (an upper bound), or when every shard has
+// <cell>-<rep>.intervals.hlog, recomputed from the merged interval
+// histograms.
 
 bool IsKeyColumn(const std::string& c) { return c == "cell" || c == "repetition" || c == "t_s"; }
 bool IsMaxColumn(const std::string& c) {
@@ -286,7 +443,9 @@ bool IsMaxColumn(const std::string& c) {
 bool IsLatencyColumn(const std::string& c) { return c.rfind("latency.", 0) == 0; }
 bool IsMeanColumn(const std::string& c) { return c == "host_cpu_pct"; }
 
-std::string FormatNumber(double v) {
+// A merged timeseries.csv field: whole numbers without decimals, others to
+// three; empty for no value.
+std::string TimeseriesField(double v) {
   if (std::isnan(v)) return "";
   if (v == std::floor(v) && std::fabs(v) < 9e15) return std::to_string(static_cast<int64_t>(v));
   char buf[32];
@@ -294,114 +453,96 @@ std::string FormatNumber(double v) {
   return buf;
 }
 
-// Merges the shards' timeseries.csv into `folder`. Rows are lined up by
-// wall-clock time: a row's time is its cell's epoch (the .hlog start time)
-// plus t_s; the merged row's t_s is that time minus the merged cell's
-// epoch, rounded to whole intervals. Counts are summed; *_max and depth_max
-// take the largest (and length_s, the same in every shard); host_cpu_pct
-// the mean; faults the union; latency
-// quantiles the largest shard's (an upper bound), or when every shard has
-// <cell>-<rep>.intervals.hlog, recomputed from the merged interval
-// histograms.
-// The files to write (name, content) and a line for the console; made
-// before the merged folder is, so that bad input writes nothing.
-struct MergedFiles {
-  std::vector<std::pair<std::string, std::string>> files;
-  std::string note;
+const char kTimeseriesFile[] = "timeseries.csv";
+
+// The shards' rows added up, by (cell, repetition, interval slot).
+struct TimeseriesRow {
+  std::vector<double> numbers;              // per column: summed, or the largest
+  std::vector<std::set<std::string>> texts;  // per column: the text values (faults)
+  std::vector<int> seen;                     // per column: how many numbers were added
+};
+struct Timeseries {
+  std::vector<std::string> header;
+  std::map<std::tuple<int, int, int64_t>, TimeseriesRow> rows;
+  double interval_s = 1.0;
 };
 
-MergedFiles MergeTimeseries(const std::vector<ShardFolder>& shards, const std::map<std::pair<int, int>, double>& merged_epoch,
-                            const std::map<std::pair<int, int>, std::vector<double>>& shard_epochs) {
-  MergedFiles merged_files;
-  const std::string kFile = "timeseries.csv";
-  std::vector<std::string> header;
-  struct Row {
-    std::vector<double> numbers;
-    std::vector<std::set<std::string>> texts;
-    std::vector<int> seen;
-  };
-  std::map<std::tuple<int, int, int64_t>, Row> rows;
-  double interval_s = 1.0;
-  size_t with_file = 0;
-  for (const ShardFolder& shard : shards) with_file += fs::exists(fs::path(shard.folder) / kFile) ? 1 : 0;
-  if (with_file == 0) return merged_files;
-  for (size_t si = 0; si < shards.size(); ++si) {
-    const fs::path path = fs::path(shards[si].folder) / kFile;
-    if (!fs::exists(path)) throw Refused(path.string() + ": missing, but other shards have one");
-    const auto table = ParseCsv(ReadText(path), path.string());
-    if (table.empty()) continue;
-    if (header.empty()) {
-      header = table[0];
-    } else if (table[0] != header) {
-      throw Refused(path.string() + ": its columns differ from the first shard's");
+// Adds one shard row's fields into `row`.
+void AddFields(const std::vector<std::string>& header, const std::vector<std::string>& fields, TimeseriesRow& row) {
+  if (row.numbers.empty()) {
+    row.numbers.assign(header.size(), NAN);
+    row.texts.resize(header.size());
+    row.seen.assign(header.size(), 0);
+  }
+  for (size_t c = 0; c < header.size(); ++c) {
+    const std::string& name = header[c];
+    if (IsKeyColumn(name)) continue;
+    char* end = nullptr;
+    const double v = std::strtod(fields[c].c_str(), &end);
+    const bool numeric = !fields[c].empty() && end != nullptr && *end == '\0';
+    if (!numeric) {
+      if (!fields[c].empty()) row.texts[c].insert(fields[c]);
+      continue;
     }
-    auto column = [&](const std::string& name) {
-      const auto it = std::find(header.begin(), header.end(), name);
-      if (it == header.end()) throw Refused(path.string() + ": no column " + name);
-      return static_cast<size_t>(it - header.begin());
-    };
-    const size_t ci = column("cell"), ri = column("repetition"), ti = column("t_s");
-    if (table.size() > 2) {
-      const double step = std::atof(table[2][ti].c_str()) - std::atof(table[1][ti].c_str());
-      if (step > 0) interval_s = step;
-    }
-    for (size_t r = 1; r < table.size(); ++r) {
-      const auto& fields = table[r];
-      if (fields.size() != header.size()) throw Refused(path.string() + ": row " + std::to_string(r + 1) + " is cut short");
-      const std::pair<int, int> cell{std::atoi(fields[ci].c_str()), std::atoi(fields[ri].c_str())};
-      const auto epochs = shard_epochs.find(cell);
-      if (epochs == shard_epochs.end()) continue;
-      const double wall = epochs->second[si] + std::atof(fields[ti].c_str());
-      const auto slot = static_cast<int64_t>(std::llround((wall - merged_epoch.at(cell)) / interval_s));
-      Row& row = rows[{cell.first, cell.second, slot}];
-      if (row.numbers.empty()) {
-        row.numbers.assign(header.size(), NAN);
-        row.texts.resize(header.size());
-        row.seen.assign(header.size(), 0);
-      }
-      for (size_t c = 0; c < header.size(); ++c) {
-        const std::string& name = header[c];
-        if (IsKeyColumn(name)) continue;
-        char* end = nullptr;
-        const double v = std::strtod(fields[c].c_str(), &end);
-        const bool numeric = !fields[c].empty() && end != nullptr && *end == '\0';
-        if (!numeric) {
-          if (!fields[c].empty()) row.texts[c].insert(fields[c]);
-          continue;
-        }
-        ++row.seen[c];
-        double& into = row.numbers[c];
-        if (std::isnan(into)) {
-          into = v;
-        } else if (IsMaxColumn(name) || IsLatencyColumn(name)) {
-          into = std::max(into, v);
-        } else {
-          into += v;
-        }
-      }
+    ++row.seen[c];
+    double& into = row.numbers[c];
+    if (std::isnan(into)) {
+      into = v;
+    } else if (IsMaxColumn(name) || IsLatencyColumn(name)) {
+      into = std::max(into, v);
+    } else {
+      into += v;
     }
   }
-  if (header.empty()) return merged_files;
-  // Latency quantiles from the merged interval histograms, when every
-  // shard wrote them.
-  std::map<std::tuple<int, int, int64_t, std::string>, LatencyHistogram> merged_intervals;
-  bool have_intervals = true;
-  for (const auto& [cell, epoch] : merged_epoch) {
-    for (size_t si = 0; si < shards.size() && have_intervals; ++si) {
-      const fs::path path = fs::path(shards[si].folder) /
-                            (std::to_string(cell.first) + "-" + std::to_string(cell.second) + ".intervals.hlog");
-      if (!fs::exists(path)) {
-        have_intervals = false;
-        break;
-      }
-      std::istringstream text(ReadText(path));
-      Hlog log;
-      try {
-        log = ReadHlog(text, path.string());
-      } catch (const HlogError& e) {
-        throw Refused(e.what());
-      }
-      const double start = std::isfinite(log.start_time_s) ? log.start_time_s : shard_epochs.at(cell)[si];
+}
+
+// Adds shard `si`'s timeseries.csv into `ts`: its columns must be the first
+// shard's.
+void AddTimeseriesFile(const fs::path& path, size_t si, const CellEpochs& epochs, Timeseries& ts) {
+  const auto table = ParseCsv(ReadText(path), path.string());
+  if (table.empty()) return;
+  if (ts.header.empty()) {
+    ts.header = table[0];
+  } else if (table[0] != ts.header) {
+    throw MergeError(path.string() + ": its columns differ from the first shard's");
+  }
+  auto column = [&](const std::string& name) {
+    const auto it = std::find(ts.header.begin(), ts.header.end(), name);
+    if (it == ts.header.end()) throw MergeError(path.string() + ": no column " + name);
+    return static_cast<size_t>(it - ts.header.begin());
+  };
+  const size_t ci = column("cell"), ri = column("repetition"), ti = column("t_s");
+  if (table.size() > 2) {
+    const double step = std::atof(table[2][ti].c_str()) - std::atof(table[1][ti].c_str());
+    if (step > 0) ts.interval_s = step;
+  }
+  for (size_t r = 1; r < table.size(); ++r) {
+    const auto& fields = table[r];
+    if (fields.size() != ts.header.size()) {
+      throw MergeError(path.string() + ": row " + std::to_string(r + 1) + " is cut short");
+    }
+    const CellKey cell{std::atoi(fields[ci].c_str()), std::atoi(fields[ri].c_str())};
+    const auto by_shard = epochs.shards.find(cell);
+    if (by_shard == epochs.shards.end()) continue;
+    const double wall = by_shard->second[si] + std::atof(fields[ti].c_str());
+    const auto slot = static_cast<int64_t>(std::llround((wall - epochs.merged.at(cell)) / ts.interval_s));
+    AddFields(ts.header, fields, ts.rows[{cell.first, cell.second, slot}]);
+  }
+}
+
+// The merged interval histograms by (cell, repetition, slot, latency kind);
+// nullopt unless every shard wrote <cell>-<rep>.intervals.hlog for every cell.
+using IntervalHistograms = std::map<std::tuple<int, int, int64_t, std::string>, LatencyHistogram>;
+
+std::optional<IntervalHistograms> MergeIntervalHistograms(const std::vector<ShardFolder>& shards,
+                                                          const CellEpochs& epochs, double interval_s) {
+  IntervalHistograms merged;
+  for (const auto& [cell, epoch] : epochs.merged) {
+    for (size_t si = 0; si < shards.size(); ++si) {
+      const fs::path path = fs::path(shards[si].folder) / CellFile(cell, ".intervals.hlog");
+      if (!fs::exists(path)) return std::nullopt;
+      Hlog log = ReadShardHlog(path);
+      const double start = std::isfinite(log.start_time_s) ? log.start_time_s : epochs.shards.at(cell)[si];
       for (HlogInterval& interval : log.intervals) {
         // An interval [start, start + length) is timeseries.csv's row of
         // t_s = start (results_folder.cc writes the row's t_s as its
@@ -409,217 +550,179 @@ MergedFiles MergeTimeseries(const std::vector<ShardFolder>& shards, const std::m
         const double wall = start + interval.start_s;
         const auto slot = static_cast<int64_t>(std::llround((wall - epoch) / interval_s));
         auto key = std::make_tuple(cell.first, cell.second, slot, interval.tag);
-        auto it = merged_intervals.find(key);
-        if (it == merged_intervals.end()) {
-          merged_intervals.emplace(key, std::move(interval.histogram));
+        auto it = merged.find(key);
+        if (it == merged.end()) {
+          merged.emplace(key, std::move(interval.histogram));
         } else {
           it->second.Merge(interval.histogram);
         }
       }
     }
   }
+  return merged;
+}
+
+// latency.<kind>.<p50|p99|max>_ms of a row from its merged histogram;
+// `fallback` (the largest shard's) for a statistic it cannot give.
+std::string LatencyField(const std::string& name, const std::tuple<int, int, int64_t>& row_key,
+                         const IntervalHistograms& histograms, double fallback) {
+  const size_t dot = name.find('.', 8);
+  const std::string kind = name.substr(8, dot - 8);
+  const std::string stat = dot == std::string::npos ? "" : name.substr(dot + 1);
+  const auto& [cell, repetition, slot] = row_key;
+  const auto it = histograms.find({cell, repetition, slot, kind});
+  if (it == histograms.end() || it->second.TotalCount() == 0) return "";
+  if (stat == "max_ms") return TimeseriesField(it->second.Max() / 1e6);
+  if (stat.size() > 4 && stat[0] == 'p') {
+    const double pct = std::atof(stat.substr(1, stat.size() - 4).c_str());
+    return TimeseriesField(it->second.ValueAtPercentile(pct) / 1e6);
+  }
+  return TimeseriesField(fallback);
+}
+
+std::string TimeseriesCsv(const Timeseries& ts, const std::optional<IntervalHistograms>& histograms) {
   std::ostringstream csv;
-  csv << CsvLine(header);
-  for (auto& [key, row] : rows) {
+  csv << CsvLine(ts.header);
+  for (const auto& [key, row] : ts.rows) {
     const auto& [cell, repetition, slot] = key;
     std::vector<std::string> fields;
-    for (size_t c = 0; c < header.size(); ++c) {
-      const std::string& name = header[c];
+    for (size_t c = 0; c < ts.header.size(); ++c) {
+      const std::string& name = ts.header[c];
       if (name == "cell") {
         fields.push_back(std::to_string(cell));
       } else if (name == "repetition") {
         fields.push_back(std::to_string(repetition));
       } else if (name == "t_s") {
-        fields.push_back(FormatNumber(static_cast<double>(slot) * interval_s));
+        fields.push_back(TimeseriesField(static_cast<double>(slot) * ts.interval_s));
       } else if (!row.texts[c].empty()) {
-        std::string joined;
-        for (const auto& t : row.texts[c]) joined += (joined.empty() ? "" : ";") + t;
-        fields.push_back(joined);
-      } else if (IsLatencyColumn(name) && have_intervals) {
-        // latency.<kind>.<p50|p99|max>_ms from the merged histogram.
-        const size_t dot = name.find('.', 8);
-        const std::string kind = name.substr(8, dot - 8);
-        const std::string stat = dot == std::string::npos ? "" : name.substr(dot + 1);
-        const auto it = merged_intervals.find({cell, repetition, slot, kind});
-        if (it == merged_intervals.end() || it->second.TotalCount() == 0) {
-          fields.push_back("");
-        } else if (stat == "max_ms") {
-          fields.push_back(FormatNumber(it->second.Max() / 1e6));
-        } else if (stat.size() > 4 && stat[0] == 'p') {
-          const double pct = std::atof(stat.substr(1, stat.size() - 4).c_str());
-          fields.push_back(FormatNumber(it->second.ValueAtPercentile(pct) / 1e6));
-        } else {
-          fields.push_back(FormatNumber(row.numbers[c]));
-        }
+        fields.push_back(Join(std::vector<std::string>(row.texts[c].begin(), row.texts[c].end()), ";"));
+      } else if (IsLatencyColumn(name) && histograms) {
+        fields.push_back(LatencyField(name, key, *histograms, row.numbers[c]));
       } else if (IsMeanColumn(name) && row.seen[c] > 0) {
-        fields.push_back(FormatNumber(row.numbers[c] / row.seen[c]));
+        fields.push_back(TimeseriesField(row.numbers[c] / row.seen[c]));
       } else {
-        fields.push_back(FormatNumber(row.numbers[c]));
+        fields.push_back(TimeseriesField(row.numbers[c]));
       }
     }
     csv << CsvLine(fields);
   }
-  merged_files.files.emplace_back(kFile, csv.str());
-  merged_files.note = "merged " + kFile + ": " + std::to_string(rows.size()) + " intervals" +
-                      (have_intervals ? ", latency quantiles from the merged interval histograms" : "");
-  if (have_intervals) {
-    for (const auto& [cell, epoch] : merged_epoch) {
-      std::ostringstream hlog;
-      HlogWriter writer(hlog, epoch, "sluice merge: per-interval latencies of " + std::to_string(shards.size()) + " shards, ns");
-      for (const auto& [key, h] : merged_intervals) {
-        if (std::get<0>(key) != cell.first || std::get<1>(key) != cell.second) continue;
-        const double end = static_cast<double>(std::get<2>(key)) * interval_s;
-        writer.WriteInterval(std::get<3>(key), end - interval_s, interval_s, h);
-      }
-      merged_files.files.emplace_back(
-          std::to_string(cell.first) + "-" + std::to_string(cell.second) + ".intervals.hlog", hlog.str());
+  return csv.str();
+}
+
+// Each cell's merged <cell>-<rep>.intervals.hlog.
+void AddIntervalsHlogs(const IntervalHistograms& histograms, const CellEpochs& epochs, size_t shard_count,
+                       double interval_s, MergedRun& run) {
+  for (const auto& [cell, epoch] : epochs.merged) {
+    std::ostringstream hlog;
+    HlogWriter writer(hlog, epoch, "sluice merge: per-interval latencies of " + std::to_string(shard_count) + " shards, ns");
+    for (const auto& [key, h] : histograms) {
+      if (std::get<0>(key) != cell.first || std::get<1>(key) != cell.second) continue;
+      const double end = static_cast<double>(std::get<2>(key)) * interval_s;
+      writer.WriteInterval(std::get<3>(key), end - interval_s, interval_s, h);
     }
+    run.files.emplace_back(CellFile(cell, ".intervals.hlog"), hlog.str());
   }
-  return merged_files;
+}
+
+// Merges the shards' timeseries.csv (and interval histograms) into
+// run.files, made before the merged folder is, so that bad input writes
+// nothing.
+void MergeTimeseries(const std::vector<ShardFolder>& shards, const CellEpochs& epochs, MergedRun& run) {
+  size_t with_file = 0;
+  for (const ShardFolder& shard : shards) with_file += fs::exists(fs::path(shard.folder) / kTimeseriesFile) ? 1 : 0;
+  if (with_file == 0) return;
+  Timeseries ts;
+  for (size_t si = 0; si < shards.size(); ++si) {
+    const fs::path path = fs::path(shards[si].folder) / kTimeseriesFile;
+    if (!fs::exists(path)) throw MergeError(path.string() + ": missing, but other shards have one");
+    AddTimeseriesFile(path, si, epochs, ts);
+  }
+  if (ts.header.empty()) return;
+  const std::optional<IntervalHistograms> histograms = MergeIntervalHistograms(shards, epochs, ts.interval_s);
+  run.files.emplace_back(kTimeseriesFile, TimeseriesCsv(ts, histograms));
+  run.timeseries_note = std::string("merged ") + kTimeseriesFile + ": " + std::to_string(ts.rows.size()) +
+                        " intervals" + (histograms ? ", latency quantiles from the merged interval histograms" : "");
+  if (histograms) AddIntervalsHlogs(*histograms, epochs, shards.size(), ts.interval_s, run);
+}
+
+// ---- the whole merge --------------------------------------------------------
+
+MergedRun Merge(const std::vector<std::string>& shard_folders, const std::string& scenario_file) {
+  if (shard_folders.empty()) throw MergeError("no shard folders given");
+  std::vector<ShardFolder> shards;
+  for (const auto& f : shard_folders) shards.push_back(ReadShard(f));
+  CheckTogether(shards);
+  std::sort(shards.begin(), shards.end(),
+            [](const ShardFolder& a, const ShardFolder& b) { return a.manifest.shard.index < b.manifest.shard.index; });
+  const std::string scenario = !scenario_file.empty() ? scenario_file : shards.front().manifest.scenario_path;
+  MergedRun run;
+  run.plan = LoadShardsPlan(shards, scenario);
+  CellEpochs epochs;
+  run.cells = MergeCells(shards, run.plan, scenario, &epochs);
+  ReadShardEpochs(shards, &epochs);
+  CheckCellWindows(shards, epochs);
+  MergeTimeseries(shards, epochs, run);
+  for (const ShardFolder& s : shards) {
+    run.shard_folders.push_back(s.folder);
+    run.manifests.push_back(s.manifest);
+  }
+  const Json& first = shards.front().report;
+  const Json env = first.value("environment", Json::object());
+  if (env.contains("git_revision")) run.git_revision = env.at("git_revision").get<std::string>();
+  run.librdkafka_version = env.value("librdkafka_version", "");
+  run.broker_note = first.value("broker_note", "");
+  return run;
+}
+
+// merge.json: which shards were merged, and when each began.
+std::string MergeManifest(const MergedRun& run) {
+  nlohmann::ordered_json manifest;
+  manifest["merged_shards"] = run.manifests.front().shard.count;
+  manifest["by"] = ToString(run.manifests.front().shard.by);
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < run.manifests.size(); ++i) {
+    const ShardManifest& m = run.manifests[i];
+    list.push_back({{"index", m.shard.index},
+                    {"folder", run.shard_folders[i]},
+                    {"started", FormatUtcMillis(m.started_unix_s)},
+                    {"late_s", m.late_s}});
+  }
+  manifest["shards"] = list;
+  return manifest.dump(2) + "\n";
 }
 
 }  // namespace
 
-int MergeCommand(const std::vector<std::string>& shard_folders, const MergeOptions& options,
-                 std::ostream& out, std::ostream& err) {
-  std::vector<ShardFolder> shards;
-  ScenarioPlan plan;
-  std::vector<CellResult> merged;
-  std::map<std::pair<int, int>, double> merged_epoch;
-  std::map<std::pair<int, int>, std::vector<double>> shard_epochs;
-  MergedFiles timeseries;
+MergedRun MergeShards(const std::vector<std::string>& shard_folders, const std::string& scenario_file) {
   try {
-    if (shard_folders.empty()) throw Refused("no shard folders given");
-    for (const auto& f : shard_folders) shards.push_back(ReadShard(f));
-    CheckTogether(shards);
-    std::sort(shards.begin(), shards.end(),
-              [](const ShardFolder& a, const ShardFolder& b) { return a.manifest.shard.index < b.manifest.shard.index; });
-    const ShardManifest& m0 = shards.front().manifest;
-    const std::string scenario = !options.scenario_file.empty() ? options.scenario_file : m0.scenario_path;
-    try {
-      plan = LoadValidatedPlan(scenario, m0.overrides);
-    } catch (const ScenarioError& e) {
-      throw Refused(std::string("the shards' scenario (give it with --scenario FILE): ") + e.what());
-    }
-    if (plan.base.name != shards.front().report["scenario"].value("name", "")) {
-      throw Refused(scenario + ": scenario '" + plan.base.name + "', but the shards ran '" +
-                    shards.front().report["scenario"].value("name", "") + "'");
-    }
-    for (const auto& [key, cell_json] : shards.front().cells) {
-      const auto [cell, repetition] = key;
-      if (cell < 0 || cell >= static_cast<int>(plan.cells.size())) {
-        throw Refused(scenario + ": has no cell " + std::to_string(cell) + " (the file changed since the shards ran?)");
-      }
-      CellResult m;
-      m.cell = cell;
-      m.repetition = repetition;
-      m.scenario = plan.cells[static_cast<size_t>(cell)];
-      m.depth_growth = NAN;
-      for (size_t si = 0; si < shards.size(); ++si) {
-        AddShardCell(shards[si], *shards[si].cells.at(key), m, si == 0);
-        shard_epochs[key].push_back(NAN);
-      }
-      if (m.generated > 0) m.mean_lag_ns /= static_cast<double>(m.generated);
-      if (cell_json->contains("expectations") && (*cell_json)["expectations"].is_array()) {
-        m.expectations = CheckExpectations(m, plan.swept_keys);
-        m.expectations_checked = true;
-      }
-      merged_epoch[key] = m.epoch_unix_s;
-      merged.push_back(std::move(m));
-    }
-    // Each shard's own epoch per cell, for lining up its time series.
-    for (size_t si = 0; si < shards.size(); ++si) {
-      for (auto& [key, epochs] : shard_epochs) {
-        const fs::path hlog = fs::path(shards[si].folder) /
-                              (std::to_string(key.first) + "-" + std::to_string(key.second) + ".hlog");
-        std::ifstream in(hlog);
-        std::string line;
-        while (std::getline(in, line)) {
-          if (line.rfind("#[StartTime: ", 0) == 0) {
-            epochs[si] = std::strtod(line.c_str() + 13, nullptr);
-            break;
-          }
-        }
-      }
-    }
-    // Every cell's windows, not only the first's, must line up: shards
-    // begin later cells in slots (run --cell-gap), and one that began late
-    // ran its window apart from the others'.
-    for (const auto& [key, epochs] : shard_epochs) {
-      double earliest = INFINITY, latest = -INFINITY;
-      size_t first = 0, last = 0;
-      for (size_t si = 0; si < epochs.size(); ++si) {
-        if (!std::isfinite(epochs[si])) continue;
-        if (epochs[si] < earliest) earliest = epochs[si], first = si;
-        if (epochs[si] > latest) latest = epochs[si], last = si;
-      }
-      if (std::isfinite(earliest) && latest - earliest > kMergeStartToleranceS) {
-        std::ostringstream why;
-        why.precision(3);
-        why << std::fixed << "cell " << key.first << " repetition " << key.second << ": shard "
-            << shards[last].manifest.shard.ToString() << " began it " << (latest - earliest) << " s after shard "
-            << shards[first].manifest.shard.ToString() << ", more than one interval (" << kMergeStartToleranceS
-            << " s): their windows do not line up ("
-            << (std::isnan(shards.front().manifest.cell_gap_s)
-                    ? "start the shards with one --start-at: each cell then begins in a slot"
-                    : "a longer --cell-gap gives each cell's drain and the next one's set-up more time")
-            << ")";
-        throw Refused(why.str());
-      }
-    }
-    timeseries = MergeTimeseries(shards, merged_epoch, shard_epochs);
-  } catch (const Refused& e) {
-    err << "sluice: merge: " << e.what() << "\n";
-    return kExitUsage;
+    return Merge(shard_folders, scenario_file);
   } catch (const Json::exception& e) {
-    err << "sluice: merge: a report.json is not a sluice report: " << e.what() << "\n";
-    return kExitUsage;
+    throw MergeError(std::string("a report.json is not a sluice report: ") + e.what());
   }
+}
 
-  // Written as a run writes its folder.
+std::string WriteMergedRun(const MergedRun& run, const MergeOptions& options) {
   try {
     auto folder = ResultsFolder::AtPath(options.output);
     ReportContext context;
-    context.plan = &plan;
+    context.plan = &run.plan;
     context.environment = DetectEnvironment(options.command_line);
-    const Json& env = shards.front().report["environment"];
-    context.environment.git_revision = env.value("git_revision", context.environment.git_revision);
-    context.environment.librdkafka_version = env.value("librdkafka_version", "");
-    context.overrides = shards.front().manifest.overrides;
-    context.broker = merged.empty() ? "" : merged.front().broker;
-    context.broker_note = shards.front().report.value("broker_note", "");
+    if (run.git_revision) context.environment.git_revision = *run.git_revision;
+    context.environment.librdkafka_version = run.librdkafka_version;
+    context.overrides = run.manifests.front().overrides;
+    context.broker = run.cells.empty() ? "" : run.cells.front().broker;
+    context.broker_note = run.broker_note;
     folder->Begin(context);
-    for (const CellResult& m : merged) folder->AddCell(m);
+    for (const CellResult& m : run.cells) folder->AddCell(m);
     folder->Finish("");
-    nlohmann::ordered_json manifest;
-    manifest["merged_shards"] = shards.front().manifest.shard.count;
-    manifest["by"] = ToString(shards.front().manifest.shard.by);
-    nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const ShardFolder& s : shards) {
-      list.push_back({{"index", s.manifest.shard.index},
-                      {"folder", s.folder},
-                      {"started", FormatUtcMillis(s.manifest.started_unix_s)},
-                      {"late_s", s.manifest.late_s}});
-    }
-    manifest["shards"] = list;
-    folder->WriteFile("merge.json", manifest.dump(2) + "\n");
-    for (const auto& [name, content] : timeseries.files) folder->WriteFile(name, content);
-    if (!timeseries.note.empty()) out << timeseries.note << "\n";
-    bool balanced = true;
-    for (const CellResult& m : merged) balanced = balanced && m.LedgerBalances();
-    out << "merged " << shards.size() << " shards into " << folder->path() << " (" << merged.size()
-        << (merged.size() == 1 ? " cell" : " cells") << ", ledger " << (balanced ? "OK" : "NOT BALANCED") << ")\n";
+    folder->WriteFile("merge.json", MergeManifest(run));
+    for (const auto& [name, content] : run.files) folder->WriteFile(name, content);
+    return folder->path();
   } catch (const ResultsError& e) {
-    err << "sluice: merge: " << e.what() << "\n";
-    return kExitResultsUnwritable;
-  } catch (const Refused& e) {
-    err << "sluice: merge: " << e.what() << "\n";
-    return kExitUsage;
+    throw MergeError(e.what(), MergeError::Kind::kUnwritable);
   } catch (const HlogError& e) {
-    err << "sluice: merge: " << e.what() << "\n";
-    return kExitUsage;
+    throw MergeError(e.what());
   }
-  return kExitOk;
 }
 
 }  // namespace sluice

@@ -1,6 +1,5 @@
 #include "sluice/analysis/plot.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -13,7 +12,7 @@
 
 #include "plot_assets.h"
 #include "sluice/analysis/compare.h"
-#include "sluice/core/exit_codes.h"
+#include "sluice/analysis/statistics.h"
 #include "sluice/report/report_columns.h"
 #include "sluice/report/reporter.h"
 #include "sluice/core/files.h"
@@ -65,12 +64,6 @@ bool HasMetric(const std::vector<std::string>& header, const std::string& metric
            IndexOf(header, "generated") != std::string::npos;
   }
   return IndexOf(header, metric) != std::string::npos;
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 // A file of the results folder, or "" when it cannot be read (the chart it
@@ -140,6 +133,38 @@ json MetricJson(const PlotMetric& m) {
   return {{"name", m.name}, {"title", m.title}, {"unit", m.unit}, {"better", m.better}};
 }
 
+json CellJson(const PlotCell& c) {
+  json cell = {{"cell", c.cell}, {"repetition", c.repetition}, {"label", c.label}, {"error", c.error}};
+  json parameters = json::object(), figures = json::object(), curves = json::array();
+  for (const auto& [key, value] : c.parameters) parameters[key] = value;
+  for (const auto& [column, value] : c.figures) figures[column] = value;
+  for (const auto& curve : c.curves) {
+    curves.push_back({{"kind", curve.kind}, {"points", PointsJson(curve.points)}});
+  }
+  cell["parameters"] = parameters;
+  cell["figures"] = figures;
+  cell["curves"] = curves;
+  return cell;
+}
+
+json SweepJson(const SweepChart& s, const std::vector<std::string>& swept_keys) {
+  json lines = json::array();
+  for (const SweepLine& l : s.lines) {
+    json points = json::array();
+    for (const SweepPoint& p : l.points) {
+      points.push_back({{"x", p.x}, {"median", p.median}, {"min", p.min}, {"max", p.max}, {"n", p.repetitions}});
+    }
+    lines.push_back({{"label", l.label}, {"points", points}});
+  }
+  return {{"metric", MetricJson(s.metric)},
+          {"key", s.key},
+          {"short_key", ShortKey(s.key, swept_keys)},
+          {"x", s.x},
+          {"lines", lines},
+          {"best_line", s.best_line},
+          {"best_point", s.best_point}};
+}
+
 }  // namespace
 
 std::vector<PercentilePoint> ParseHgrm(std::string_view text, const std::string& name) {
@@ -200,10 +225,76 @@ std::string ShortKey(const std::string& key, const std::vector<std::string>& key
   return key;
 }
 
-std::vector<SweepChart> BuildSweepCharts(const std::vector<std::string>& header,
-                                         const std::vector<std::vector<std::string>>& rows,
-                                         const std::vector<std::string>& swept_keys,
-                                         const std::string& name) {
+namespace {
+
+// The values of each sweep line (the combinations of the swept keys but
+// key_index, in the order they appear) at each x: every repetition's value.
+struct SweepValues {
+  std::vector<std::string> lines;
+  std::map<std::string, std::map<std::string, std::vector<double>>> at;  // line -> x -> values
+};
+
+SweepValues CollectSweep(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                         const std::vector<std::string>& swept_keys, const std::vector<size_t>& key_at,
+                         size_t key_index, const std::string& metric) {
+  SweepValues values;
+  for (const auto& row : rows) {
+    std::vector<std::string> parts;
+    for (size_t o = 0; o < swept_keys.size(); ++o) {
+      if (o != key_index) parts.push_back(ShortKey(swept_keys[o], swept_keys) + "=" + row[key_at[o]]);
+    }
+    const std::string line = parts.empty() ? metric : Join(parts, " ");
+    if (std::find(values.lines.begin(), values.lines.end(), line) == values.lines.end()) {
+      values.lines.push_back(line);
+    }
+    if (auto v = MetricValue(header, row, metric)) values.at[line][row[key_at[key_index]]].push_back(*v);
+  }
+  return values;
+}
+
+SweepPoint PointOf(const std::string& x, const std::vector<double>& v) {
+  SweepPoint p;
+  p.x = x;
+  p.median = Median(v);
+  p.min = *std::min_element(v.begin(), v.end());
+  p.max = *std::max_element(v.begin(), v.end());
+  p.repetitions = static_cast<int>(v.size());
+  return p;
+}
+
+// The chart's lines from `values`, and its best point by the metric's
+// direction; none is best when every point is the same (no drops anywhere).
+void DrawLines(SweepValues& values, SweepChart* chart) {
+  double best = 0;
+  const int better = chart->metric.better;
+  for (const auto& line_key : values.lines) {
+    SweepLine line;
+    line.label = line_key;
+    for (const auto& x : chart->x) {
+      auto it = values.at[line_key].find(x);
+      if (it == values.at[line_key].end() || it->second.empty()) continue;
+      const SweepPoint p = PointOf(x, it->second);
+      const bool is_better = better > 0 ? p.median > best : p.median < best;
+      if (better != 0 && (chart->best_line < 0 || is_better)) {
+        best = p.median;
+        chart->best_line = static_cast<int>(chart->lines.size());
+        chart->best_point = static_cast<int>(line.points.size());
+      }
+      line.points.push_back(p);
+    }
+    chart->lines.push_back(std::move(line));
+  }
+  bool all_equal = true;
+  for (const auto& line : chart->lines) {
+    for (const auto& p : line.points) all_equal = all_equal && p.median == best;
+  }
+  if (all_equal) chart->best_line = chart->best_point = -1;
+}
+
+// The columns of the swept keys; every row must be as wide as the header.
+std::vector<size_t> SweptColumns(const std::vector<std::string>& header,
+                                 const std::vector<std::vector<std::string>>& rows,
+                                 const std::vector<std::string>& swept_keys, const std::string& name) {
   std::vector<size_t> key_at;
   for (const auto& key : swept_keys) {
     const size_t i = IndexOf(header, key);
@@ -213,6 +304,16 @@ std::vector<SweepChart> BuildSweepCharts(const std::vector<std::string>& header,
   for (const auto& row : rows) {
     if (row.size() != header.size()) throw PlotError(name + ": a row does not match the header");
   }
+  return key_at;
+}
+
+}  // namespace
+
+std::vector<SweepChart> BuildSweepCharts(const std::vector<std::string>& header,
+                                         const std::vector<std::vector<std::string>>& rows,
+                                         const std::vector<std::string>& swept_keys,
+                                         const std::string& name) {
+  const std::vector<size_t> key_at = SweptColumns(header, rows, swept_keys, name);
   std::vector<SweepChart> charts;
   for (size_t k = 0; k < swept_keys.size(); ++k) {
     std::vector<std::string> xs;
@@ -226,59 +327,19 @@ std::vector<SweepChart> BuildSweepCharts(const std::vector<std::string>& header,
       chart.metric = metric;
       chart.key = swept_keys[k];
       chart.x = xs;
-      // Lines: the combinations of the other keys, in the order they appear.
-      std::vector<std::string> line_keys;
-      std::map<std::string, std::map<std::string, std::vector<double>>> values;
-      for (const auto& row : rows) {
-        std::vector<std::string> parts;
-        for (size_t o = 0; o < swept_keys.size(); ++o) {
-          if (o != k) parts.push_back(ShortKey(swept_keys[o], swept_keys) + "=" + row[key_at[o]]);
-        }
-        const std::string line = parts.empty() ? metric.name : Join(parts, " ");
-        if (std::find(line_keys.begin(), line_keys.end(), line) == line_keys.end()) {
-          line_keys.push_back(line);
-        }
-        if (auto v = MetricValue(header, row, metric.name)) {
-          values[line][row[key_at[k]]].push_back(*v);
-        }
-      }
-      double best = 0;
-      for (const auto& line_key : line_keys) {
-        SweepLine line;
-        line.label = line_key;
-        for (const auto& x : xs) {
-          auto it = values[line_key].find(x);
-          if (it == values[line_key].end() || it->second.empty()) continue;
-          const auto& v = it->second;
-          SweepPoint p;
-          p.x = x;
-          p.median = Median(v);
-          p.min = *std::min_element(v.begin(), v.end());
-          p.max = *std::max_element(v.begin(), v.end());
-          p.repetitions = static_cast<int>(v.size());
-          const bool better = metric.better > 0 ? p.median > best : p.median < best;
-          if (metric.better != 0 && (chart.best_line < 0 || better)) {
-            best = p.median;
-            chart.best_line = static_cast<int>(chart.lines.size());
-            chart.best_point = static_cast<int>(line.points.size());
-          }
-          line.points.push_back(p);
-        }
-        chart.lines.push_back(std::move(line));
-      }
-      // When every point is the same (no drops anywhere), none is best.
-      bool all_equal = true;
-      for (const auto& line : chart.lines) {
-        for (const auto& p : line.points) all_equal = all_equal && p.median == best;
-      }
-      if (all_equal) chart.best_line = chart.best_point = -1;
+      SweepValues values = CollectSweep(header, rows, swept_keys, key_at, k, metric.name);
+      DrawLines(values, &chart);
       charts.push_back(std::move(chart));
     }
   }
   return charts;
 }
 
-PlotRun ReadPlotRun(const std::string& input) {
+namespace {
+
+// Checks that `input` is a results folder and reads its report (a partial
+// one is refused).
+Report ReadPlotReport(const std::string& input) {
   std::error_code ec;
   if (!fs::exists(input, ec)) throw PlotError(input + ": no such folder");
   if (!fs::is_directory(input, ec)) {
@@ -289,84 +350,121 @@ PlotRun ReadPlotRun(const std::string& input) {
                     ": no report.csv in this folder: not a sluice results folder (or a run "
                     "still in progress)");
   }
-  Report report;
   try {
-    report = ReadReport(input, "A");  // a partial report is refused (exit 2)
+    return ReadReport(input, "A");
   } catch (const CompareError& e) {
     throw PlotError(e.what());
   }
-  PlotRun run;
-  run.folder = input;
-  run.swept_keys = report.swept_keys;
-  const auto& header = report.header;
-  const size_t cell_at = IndexOf(header, "cell"), rep_at = IndexOf(header, "repetition"),
-               error_at = IndexOf(header, "error");
-  bool repeated = false;
-  for (const auto& row : report.rows) repeated = repeated || row[rep_at] != report.rows[0][rep_at];
+}
 
-  // The .hgrm files: <cell>-<repetition>.<kind>.hgrm.
-  std::map<std::string, std::vector<std::pair<std::string, fs::path>>> hgrm;  // "cell-rep" -> kinds
-  for (const auto& entry : fs::directory_iterator(input, ec)) {
+// The .hgrm files of a folder, <cell>-<repetition>.<kind>.hgrm, by
+// "<cell>-<repetition>": each kind and its file.
+using HgrmFiles = std::map<std::string, std::vector<std::pair<std::string, fs::path>>>;
+
+HgrmFiles FindHgrmFiles(const std::string& folder) {
+  HgrmFiles hgrm;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
     if (entry.path().extension() != ".hgrm") continue;
     const std::string stem = entry.path().stem().string();  // 0-0.end_to_end
     const size_t dot = stem.find('.');
     if (dot == std::string::npos) continue;
     hgrm[stem.substr(0, dot)].push_back({stem.substr(dot + 1), entry.path()});
   }
-  std::set<std::string> kinds;
+  return hgrm;
+}
 
+// The table's figures of one row, as written ("drop_share" computed).
+std::vector<std::pair<std::string, std::string>> Figures(const std::vector<std::string>& header,
+                                                         const std::vector<std::string>& row) {
+  std::vector<std::pair<std::string, std::string>> figures;
+  for (const char* column : kTableColumns) {
+    if (!HasMetric(header, column)) continue;
+    if (std::string(column) == "drop_share") {
+      auto v = MetricValue(header, row, column);
+      std::ostringstream share;
+      if (v) share << *v;
+      figures.push_back({column, share.str()});
+    } else {
+      figures.push_back({column, row[IndexOf(header, column)]});
+    }
+  }
+  return figures;
+}
+
+// The curves of one cell, in kind order; adds each kind drawn to `kinds`.
+std::vector<LatencyCurve> Curves(std::vector<std::pair<std::string, fs::path>> files, std::set<std::string>* kinds) {
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return KindBefore(a.first, b.first); });
+  std::vector<LatencyCurve> curves;
+  for (const auto& [kind, path] : files) {
+    const std::string text = ReadWhole(path);
+    try {
+      curves.push_back({kind, ParseHgrm(text, path.string())});
+      kinds->insert(kind);
+    } catch (const PlotError&) {
+      // An empty histogram (nothing delivered) writes no rows: no curve.
+    }
+  }
+  return curves;
+}
+
+PlotCell CellOf(const Report& report, const std::vector<std::string>& row, bool repeated) {
+  const auto& header = report.header;
+  const size_t cell_at = IndexOf(header, "cell"), rep_at = IndexOf(header, "repetition");
+  PlotCell cell;
+  cell.cell = std::atoi(row[cell_at].c_str());
+  cell.repetition = std::atoi(row[rep_at].c_str());
+  std::vector<std::string> label;
+  for (const auto& key : report.swept_keys) {
+    const std::string& value = row[IndexOf(header, key)];
+    cell.parameters.push_back({key, value});
+    label.push_back(ShortKey(key, report.swept_keys) + "=" + value);
+  }
+  cell.label = label.empty() ? report.scenario : Join(label, " ");
+  if (repeated) cell.label += " rep " + row[rep_at];
+  cell.figures = Figures(header, row);
+  cell.error = row[IndexOf(header, "error")];
+  return cell;
+}
+
+// The page's header: report.json's fields when it can be read, and the
+// broker and librdkafka versions of report.csv.
+RunInfo ReadInfo(const std::string& folder, const Report& report) {
+  RunInfo info;
+  info.scenario = report.scenario;
+  std::error_code ec;
+  const fs::path json_path = fs::path(folder) / "report.json";
+  if (fs::exists(json_path, ec)) {
+    const json parsed = json::parse(ReadWhole(json_path), nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_discarded()) ReadRunInfo(parsed, &info);
+  }
+  if (info.scenario.empty()) info.scenario = report.scenario;
+  info.broker = DistinctValues(report.header, report.rows, "broker");
+  info.kafka_version = DistinctValues(report.header, report.rows, "kafka_version");
+  return info;
+}
+
+}  // namespace
+
+PlotRun ReadPlotRun(const std::string& input) {
+  const Report report = ReadPlotReport(input);
+  PlotRun run;
+  run.folder = input;
+  run.swept_keys = report.swept_keys;
+  const size_t rep_at = IndexOf(report.header, "repetition");
+  bool repeated = false;
+  for (const auto& row : report.rows) repeated = repeated || row[rep_at] != report.rows[0][rep_at];
+  HgrmFiles hgrm = FindHgrmFiles(input);
+  std::set<std::string> kinds;
   for (const auto& row : report.rows) {
-    PlotCell cell;
-    cell.cell = std::atoi(row[cell_at].c_str());
-    cell.repetition = std::atoi(row[rep_at].c_str());
-    std::vector<std::string> label;
-    for (const auto& key : run.swept_keys) {
-      const std::string& value = row[IndexOf(header, key)];
-      cell.parameters.push_back({key, value});
-      label.push_back(ShortKey(key, run.swept_keys) + "=" + value);
-    }
-    cell.label = label.empty() ? report.scenario : Join(label, " ");
-    if (repeated) cell.label += " rep " + row[rep_at];
-    for (const char* column : kTableColumns) {
-      if (!HasMetric(header, column)) continue;
-      if (std::string(column) == "drop_share") {
-        auto v = MetricValue(header, row, column);
-        std::ostringstream share;
-        if (v) share << *v;
-        cell.figures.push_back({column, share.str()});
-      } else {
-        cell.figures.push_back({column, row[IndexOf(header, column)]});
-      }
-    }
-    cell.error = row[error_at];
-    auto files = hgrm[row[cell_at] + "-" + row[rep_at]];
-    std::sort(files.begin(), files.end(),
-              [](const auto& a, const auto& b) { return KindBefore(a.first, b.first); });
-    for (const auto& [kind, path] : files) {
-      const std::string text = ReadWhole(path);
-      try {
-        cell.curves.push_back({kind, ParseHgrm(text, path.string())});
-        kinds.insert(kind);
-      } catch (const PlotError&) {
-        // An empty histogram (nothing delivered) writes no rows: no curve.
-      }
-    }
+    PlotCell cell = CellOf(report, row, repeated);
+    cell.curves = Curves(hgrm[row[IndexOf(report.header, "cell")] + "-" + row[rep_at]], &kinds);
     run.cells.push_back(std::move(cell));
   }
   run.latency_kinds.assign(kinds.begin(), kinds.end());
   std::sort(run.latency_kinds.begin(), run.latency_kinds.end(), KindBefore);
-
-  run.sweeps = BuildSweepCharts(header, report.rows, run.swept_keys, report.path);
-
-  run.info.scenario = report.scenario;
-  const fs::path json_path = fs::path(input) / "report.json";
-  if (fs::exists(json_path, ec)) {
-    const json parsed = json::parse(ReadWhole(json_path), nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_discarded()) ReadRunInfo(parsed, &run.info);
-  }
-  if (run.info.scenario.empty()) run.info.scenario = report.scenario;
-  run.info.broker = DistinctValues(header, report.rows, "broker");
-  run.info.kafka_version = DistinctValues(header, report.rows, "kafka_version");
+  run.sweeps = BuildSweepCharts(report.header, report.rows, run.swept_keys, report.path);
+  run.info = ReadInfo(input, report);
   return run;
 }
 
@@ -387,43 +485,10 @@ std::string PlotDataJson(const PlotRun& run) {
   for (const char* column : kTableColumns) columns.push_back(column);
   data["table_columns"] = columns;
   json cells = json::array();
-  for (const PlotCell& c : run.cells) {
-    json cell = {
-        {"cell", c.cell}, {"repetition", c.repetition}, {"label", c.label}, {"error", c.error}};
-    json parameters = json::object(), figures = json::object(), curves = json::array();
-    for (const auto& [key, value] : c.parameters) parameters[key] = value;
-    for (const auto& [column, value] : c.figures) figures[column] = value;
-    for (const auto& curve : c.curves) {
-      curves.push_back({{"kind", curve.kind}, {"points", PointsJson(curve.points)}});
-    }
-    cell["parameters"] = parameters;
-    cell["figures"] = figures;
-    cell["curves"] = curves;
-    cells.push_back(cell);
-  }
+  for (const PlotCell& c : run.cells) cells.push_back(CellJson(c));
   data["cells"] = cells;
   json sweeps = json::array();
-  for (const SweepChart& s : run.sweeps) {
-    json lines = json::array();
-    for (const SweepLine& l : s.lines) {
-      json points = json::array();
-      for (const SweepPoint& p : l.points) {
-        points.push_back({{"x", p.x},
-                          {"median", p.median},
-                          {"min", p.min},
-                          {"max", p.max},
-                          {"n", p.repetitions}});
-      }
-      lines.push_back({{"label", l.label}, {"points", points}});
-    }
-    sweeps.push_back({{"metric", MetricJson(s.metric)},
-                      {"key", s.key},
-                      {"short_key", ShortKey(s.key, run.swept_keys)},
-                      {"x", s.x},
-                      {"lines", lines},
-                      {"best_line", s.best_line},
-                      {"best_point", s.best_point}});
-  }
+  for (const SweepChart& s : run.sweeps) sweeps.push_back(SweepJson(s, run.swept_keys));
   data["sweeps"] = sweeps;
   json metrics = json::array();
   for (const auto& m : PlotMetrics()) metrics.push_back(MetricJson(m));
@@ -532,42 +597,22 @@ std::string RenderCompareHtml(const ComparePage& page) {
   return RenderPage("sluice compare", CompareDataJson(page));
 }
 
-int PlotCommand(const std::vector<std::string>& folders, const std::string& output_dir,
-                std::ostream& out, std::ostream& err) {
-  if (folders.empty()) {
-    err << "sluice plot: error: give at least one results folder\n";
-    return kExitUsage;
+std::string PlotPagePath(const std::string& folder, const std::string& output_dir, size_t folder_count) {
+  if (output_dir.empty()) return (fs::path(folder) / "report.html").string();
+  if (folder_count == 1) return (fs::path(output_dir) / "report.html").string();
+  fs::path name = fs::path(folder).lexically_normal().filename();
+  if (name.empty()) name = fs::path(folder).lexically_normal().parent_path().filename();
+  return (fs::path(output_dir) / name / "report.html").string();
+}
+
+void WritePlotPage(const PlotRun& run, const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  try {
+    WriteFileAtomically(path, RenderPlotHtml(run));
+  } catch (const FileError& e) {
+    throw PlotError(e.what(), PlotError::Kind::kUnwritable);
   }
-  int rc = kExitOk;
-  for (const std::string& folder : folders) {
-    PlotRun run;
-    try {
-      run = ReadPlotRun(folder);
-    } catch (const PlotError& e) {
-      err << "sluice plot: error: " << e.what() << "\n";
-      rc = std::max(rc, kExitUsage);
-      continue;
-    }
-    fs::path target = fs::path(folder) / "report.html";
-    if (!output_dir.empty()) {
-      fs::path name = fs::path(folder).lexically_normal().filename();
-      if (name.empty()) name = fs::path(folder).lexically_normal().parent_path().filename();
-      target = folders.size() == 1 ? fs::path(output_dir) / "report.html"
-                                   : fs::path(output_dir) / name / "report.html";
-    }
-    std::error_code ec;
-    fs::create_directories(target.parent_path(), ec);
-    const std::string page = RenderPlotHtml(run);
-    try {
-      WriteFileAtomically(target.string(), page);
-    } catch (const FileError& e) {
-      err << "sluice plot: error: " << e.what() << "\n";
-      rc = std::max(rc, kExitResultsUnwritable);
-      continue;
-    }
-    out << target.string() << "\n";
-  }
-  return rc;
 }
 
 }  // namespace sluice

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "sluice/core/units.h"
 
@@ -11,6 +12,18 @@ namespace {
 // The search stops when the highest passing and lowest failing rates are
 // this close (relative to the passing one).
 constexpr double kPrecision = 0.05;
+
+// What a search that ran out of probes (max_probes) found, the last at `rate`.
+std::string OutOfProbesNote(const RateSearchResult& result, double rate) {
+  const std::string after = ", after " + std::to_string(result.probes) + " probes (max_probes)";
+  if (std::isnan(result.rate)) return "no probe passed, down to " + FormatRate(rate) + after;
+  if (std::isnan(result.failed_rate)) {
+    return "every probe passed, up to " + FormatRate(result.rate) + after + "; the cell may sustain more";
+  }
+  return "between " + FormatRate(result.rate) + " (sustained) and " + FormatRate(result.failed_rate) +
+         " (not sustained)" + after;
+}
+
 }  // namespace
 
 RateSearch::RateSearch(const MaxRateSpec& spec) : spec_(spec), next_(std::min(spec.start, spec.limit)) {
@@ -56,17 +69,7 @@ void RateSearch::Record(bool passed, const std::string& why) {
   }
   if (result_.probes >= spec_.max_probes) {
     done_ = true;
-    if (!have_pass) {
-      result_.note = "no probe passed, down to " + FormatRate(rate) + ", after " +
-                     std::to_string(result_.probes) + " probes (max_probes)";
-    } else if (!have_fail) {
-      result_.note = "every probe passed, up to " + FormatRate(result_.rate) + ", after " +
-                     std::to_string(result_.probes) + " probes (max_probes); the cell may sustain more";
-    } else {
-      result_.note = "between " + FormatRate(result_.rate) + " (sustained) and " +
-                     FormatRate(result_.failed_rate) + " (not sustained), after " +
-                     std::to_string(result_.probes) + " probes (max_probes)";
-    }
+    result_.note = OutOfProbesNote(result_, rate);
     return;
   }
   if (next_ < 1e-3) {

@@ -15,7 +15,7 @@
 #include "sluice/cli/shard_run.h"
 #include "sluice/report/expectation.h"
 #include "sluice/pipeline/kafka_client.h"
-#include "sluice/analysis/plot.h"
+#include "sluice/cli/plot_command.h"
 #include "sluice/analysis/rate_search.h"
 #include "sluice/report/reporter.h"
 #include "sluice/pipeline/runner.h"

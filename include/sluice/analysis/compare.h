@@ -33,14 +33,16 @@
 // same module as expect:), evaluated on the line's medians.
 // Each gate is checked for every line and every report but the baseline, on
 // medians. A relative gate on repetitions that a U test can judge holds when
-// the test finds the difference not significant. Any gate that trips makes
-// the command print what tripped and end with exit code 5 (kExitGateTripped).
+// the test finds the difference not significant. A tripped gate is part of
+// the result (Comparison::tripped), not an error: the command
+// (cli/compare_command.h) prints what tripped and ends with exit code 5.
 //
 // Partial reports: a report whose report.json says "partial": true, or that
 // has no report.json, is refused unless --allow-partial; then it is marked
 // and no gate is checked on it (nor on any, when the baseline is partial).
 //
-// Refused with a message and exit code 2: a file that is not a sluice report,
+// Refused (CompareError::Kind::kRefused; the command's exit code 2): a file
+// that is not a sluice report,
 // a truncated one (a last line without its newline, a row with the wrong
 // number of fields, an open quote, fewer rows than report.json has cells),
 // reports that sweep different keys or have no cell in common, unknown
@@ -62,24 +64,29 @@
 // significant / too few repetitions. The bars are the numbers the text table
 // prints (recorded as the table is built, not computed twice).
 //
-// Thread-safety: pure functions of their inputs.
+// Failure: CompareError, whose kind says whether the input was refused or an
+// output (--csv, --plot) could not be written.
+//
+// Thread-safety: pure functions of their inputs and the files they read and
+// write.
 #ifndef SLUICE_ANALYSIS_COMPARE_H_
 #define SLUICE_ANALYSIS_COMPARE_H_
 
-#include <cstddef>
 #include <map>
-#include <ostream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sluice/analysis/error.h"
+#include "sluice/analysis/plot.h"
+
 namespace sluice {
 
-// A report that cannot be compared; what() says why, naming the file.
-class CompareError : public std::runtime_error {
+// A comparison that cannot be made (kRefused) or written (kUnwritable: the
+// --csv or --plot file).
+class CompareError : public AnalysisError {
  public:
-  using std::runtime_error::runtime_error;
+  using AnalysisError::AnalysisError;
 };
 
 // One report.csv, read back and checked.
@@ -118,21 +125,6 @@ std::vector<std::string> RunDifferences(const std::vector<Report>& reports);
 // (then the report is marked partial). Throws CompareError.
 Report ReadReport(const std::string& path, const std::string& label, bool allow_partial = false);
 
-// The two-sided Mann-Whitney U test of `a` against `b`.
-struct UTest {
-  bool possible = false;  // false: too few repetitions to ever reach alpha
-  double p = 1;           // two-sided p-value (when possible)
-  bool exact = false;     // exact distribution (no ties, small samples)
-  double u = 0;           // U statistic of `a`
-};
-// `exact_allowed` false forces the normal approximation (for tests).
-UTest MannWhitneyU(const std::vector<double>& a, const std::vector<double>& b, double alpha,
-                   bool exact_allowed = true);
-
-// The smallest two-sided p-value an exact test of n1 against n2 values can
-// give: 2 / C(n1 + n2, n1), at most 1.
-double SmallestPossibleP(size_t n1, size_t n2);
-
 struct CompareOptions {
   std::vector<std::string> metrics;  // empty: the default set
   std::string csv_path;              // non-empty: also write the table there
@@ -149,13 +141,49 @@ struct CompareOptions {
 };
 
 // The default metrics: delivered_rate, dropped, latency.end_to_end.p50_ms,
-// latency.end_to_end.p99_ms, max_depth; CompareCommand adds
+// latency.end_to_end.p99_ms, max_depth; CompareReports adds
 // latency.consume.p99_ms when the baseline has values of it (verify: runs).
 const std::vector<std::string>& DefaultCompareMetrics();
 
-// Runs the comparison; returns the exit code (0, 2 or 5).
-int CompareCommand(const std::vector<std::string>& inputs, const CompareOptions& options,
-                   std::ostream& out, std::ostream& err);
+// A comparison made: the reports lined up, the table computed and every gate
+// checked. Plain data; the text and the files are rendered from it.
+struct Comparison {
+  std::vector<Report> reports;          // the first is the baseline
+  std::vector<std::string> keys;        // what cells line up by: --by, else the swept keys
+  std::vector<std::string> metrics;     // the metrics' names, as asked
+  std::vector<std::string> notes;       // cells left out or missing, scenarios that differ
+  std::vector<std::string> differences;  // RunDifferences(reports)
+  double alpha = 0.05;
+  // Header row first: the table as printed (keys, metric, then per report
+  // its median, and but for the baseline its change and verdict) and as
+  // --csv writes it (every digit, repetitions, p-values, the best reports).
+  std::vector<std::vector<std::string>> table;
+  std::vector<std::vector<std::string>> csv;
+  size_t gates = 0;  // how many --fail-if gates were checked
+  // One row per tripped gate and line: keys, gate, report, baseline median,
+  // median, change, verdict.
+  std::vector<std::vector<std::string>> tripped;
+  std::vector<std::string> held;  // relative gates that held because the change was not significant
+  std::vector<CompareBar> bars;   // the --plot bars: the table's own numbers
+};
+
+// Reads and lines up `inputs` (the first is the baseline), computes the
+// table and checks the gates. Throws CompareError (kRefused).
+Comparison CompareReports(const std::vector<std::string>& inputs, const CompareOptions& options);
+
+// The text of the comparison: which reports, what differs between their
+// runs, the notes, and the table.
+std::string ComparisonText(const Comparison& comparison);
+
+// The gates' verdict: those that held only by the U test, then "none
+// tripped" or the table of those that tripped. Empty when no gate was given.
+std::string GateText(const Comparison& comparison);
+
+// Write the table as CSV, and the page of --plot (its curves read from the
+// reports' folders); each replaces `path` whole or leaves it as it was.
+// Throw CompareError (kUnwritable).
+void WriteComparisonCsv(const Comparison& comparison, const std::string& path);
+void WriteComparisonPage(const Comparison& comparison, const std::string& path);
 
 }  // namespace sluice
 

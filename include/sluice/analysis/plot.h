@@ -23,27 +23,28 @@
 // Every series is labelled by its swept values and latency kind, never by a
 // cell index.
 //
-// Failure: PlotError (what() names the folder and says what is missing);
-// PlotCommand turns it into exit code 2 (kExitUsage).
+// Failure: PlotError (what() names the folder and says what is missing, or
+// which page could not be written); its kind says which.
 //
 // Thread-safety: pure functions of their inputs and the files they read.
 #ifndef SLUICE_ANALYSIS_PLOT_H_
 #define SLUICE_ANALYSIS_PLOT_H_
 
+#include <cstddef>
 #include <optional>
-#include <ostream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "sluice/analysis/error.h"
 namespace sluice {
 
-// A folder that cannot be plotted; what() says why, naming the folder.
-class PlotError : public std::runtime_error {
+// A folder that cannot be plotted (kRefused: not a results folder, or a
+// damaged one), or a page that cannot be written (kUnwritable).
+class PlotError : public AnalysisError {
  public:
-  using std::runtime_error::runtime_error;
+  using AnalysisError::AnalysisError;
 };
 
 // One point of a percentile distribution: the latency at percentile p.
@@ -184,12 +185,14 @@ struct ComparePage {
 std::string CompareDataJson(const ComparePage& page);
 std::string RenderCompareHtml(const ComparePage& page);
 
-// Plots each folder into <folder>/report.html, or into `output_dir` (one
-// folder: output_dir/report.html; several: output_dir/<folder name>/report.html).
-// Prints the path of each page on `out`. Returns 0, 2 (a folder that cannot
-// be plotted; nothing written for it) or 4 (a page that cannot be written).
-int PlotCommand(const std::vector<std::string>& folders, const std::string& output_dir,
-                std::ostream& out, std::ostream& err);
+// Where the page of `folder` goes: <folder>/report.html, or into
+// `output_dir` when it is given (output_dir/report.html when `folder_count`
+// is 1, else output_dir/<folder name>/report.html).
+std::string PlotPagePath(const std::string& folder, const std::string& output_dir, size_t folder_count);
+
+// Writes RenderPlotHtml(run) to `path` (creating its folder), replacing the
+// file whole or leaving it as it was. Throws PlotError (kUnwritable).
+void WritePlotPage(const PlotRun& run, const std::string& path);
 
 }  // namespace sluice
 

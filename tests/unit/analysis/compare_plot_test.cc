@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sluice/analysis/compare.h"
+#include "sluice/cli/compare_command.h"
 #include "sluice/report/reporter.h"
 #include "temp_dir.h"
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sluice/cli/app.h"
+#include "sluice/cli/compare_command.h"
 #include "sluice/report/csv.h"
 #include "sluice/report/reporter.h"
 #include "temp_dir.h"
@@ -115,50 +116,6 @@ TEST(Csv, RefusesTruncatedAndMalformedText) {
   EXPECT_TRUE(Contains(error("a,b\n1,\"open\n"), "opened on line 2 never closes"));
   EXPECT_TRUE(Contains(error("a,b\n1,x\"y\n"), "t.csv:2: a quote inside an unquoted field"));
   EXPECT_TRUE(Contains(error("a,b\n1,\"x\"y\n"), "text after a closing quote"));
-}
-
-// ---- the U test ---------------------------------------------------------------
-
-TEST(MannWhitney, ExactForSmallSamplesWithoutTies) {
-  // Complete separation of 4 against 4: 2 of the C(8,4) = 70 orderings.
-  UTest t = MannWhitneyU({1, 2, 3, 4}, {5, 6, 7, 8}, 0.05);
-  ASSERT_TRUE(t.possible);
-  EXPECT_TRUE(t.exact);
-  EXPECT_EQ(t.u, 0);
-  EXPECT_NEAR(t.p, 2.0 / 70, 1e-12);
-  // One pair out of order: P(U <= 1) = 2/70, two-sided 4/70.
-  EXPECT_NEAR(MannWhitneyU({1, 2, 3, 5}, {4, 6, 7, 8}, 0.05).p, 4.0 / 70, 1e-12);
-  // SciPy's documentation example (males against females): U = 17, exact
-  // p = 0.1111, asymptotic (continuity corrected) p = 0.11134688653314041.
-  const std::vector<double> males = {19, 22, 16, 29, 24}, females = {20, 11, 17, 12};
-  t = MannWhitneyU(males, females, 0.2);
-  EXPECT_EQ(t.u, 17);
-  EXPECT_NEAR(t.p, 0.1111111111, 1e-9);
-  t = MannWhitneyU(males, females, 0.2, /*exact_allowed=*/false);
-  EXPECT_FALSE(t.exact);
-  EXPECT_NEAR(t.p, 0.11134688653314041, 1e-12);
-}
-
-TEST(MannWhitney, NormalApproximationCorrectsForTies) {
-  // Ties: 2 appears in both samples. Ranks: 1,2.5,2.5,4,5,6 -> R_a = 1 + 2.5
-  // + 4 = 7.5, U_a = 1.5; variance 3*3/12 * (7 - 6/30) = 5.1;
-  // z = (|1.5 - 4.5| - 0.5) / sqrt(5.1).
-  UTest t = MannWhitneyU({1, 2, 4}, {2, 5, 6}, 0.5);
-  ASSERT_TRUE(t.possible);
-  EXPECT_FALSE(t.exact);
-  EXPECT_EQ(t.u, 1.5);
-  EXPECT_NEAR(t.p, std::erfc((3 - 0.5) / std::sqrt(5.1) / std::sqrt(2.0)), 1e-12);
-  // All equal: no evidence of any difference.
-  EXPECT_EQ(MannWhitneyU({3, 3, 3, 3}, {3, 3, 3, 3}, 0.05).p, 1);
-}
-
-TEST(MannWhitney, SaysWhenRepetitionsAreTooFew) {
-  EXPECT_NEAR(SmallestPossibleP(3, 3), 0.1, 1e-12);
-  EXPECT_NEAR(SmallestPossibleP(4, 4), 2.0 / 70, 1e-12);
-  EXPECT_EQ(SmallestPossibleP(1, 1), 1);
-  EXPECT_FALSE(MannWhitneyU({1, 2, 3}, {4, 5, 6}, 0.05).possible);  // 0.1 > 0.05
-  EXPECT_TRUE(MannWhitneyU({1, 2, 3}, {4, 5, 6}, 0.1).possible);
-  EXPECT_FALSE(MannWhitneyU({1}, {2}, 0.05).possible);
 }
 
 // ---- the command --------------------------------------------------------------

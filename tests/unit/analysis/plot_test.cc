@@ -1,4 +1,5 @@
 #include "sluice/analysis/plot.h"
+#include "sluice/cli/plot_command.h"
 
 #include <gtest/gtest.h>
 
